@@ -1,0 +1,1 @@
+"""collecte: an open-source invoice mail hub for accounting firms."""

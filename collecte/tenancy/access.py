@@ -1,0 +1,146 @@
+"""Who may see and do what. Views, the API and jobs look tenant data up through these functions only.
+
+Firm owner: every folder of the firm. Collaborator: the folders assigned to them. Folder admin: everything in
+the folder. Approver: all the folder's documents, approves expense reports. Standard user: only what they
+submitted. Anyone else gets a 404: we do not confirm that a folder exists.
+"""
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from .models import ClientFolder, Firm, FolderMember, IntakeAddress, Invitation, Membership
+
+
+@dataclass(frozen=True)
+class FolderAccess:
+    """What one user may do in one folder."""
+
+    folder: ClientFolder
+    user: object
+    firm_membership: Membership | None
+    member: FolderMember | None
+
+    @property
+    def is_firm_owner(self):
+        return bool(self.firm_membership and self.firm_membership.is_owner)
+
+    @property
+    def is_firm_staff(self):
+        return self.firm_membership is not None
+
+    @property
+    def member_role(self):
+        return self.member.role if self.member else None
+
+    @property
+    def can_manage(self):
+        """Settings, users, addresses: firm staff with access and folder admins."""
+        return self.is_firm_staff or self.member_role == FolderMember.Role.ADMIN
+
+    @property
+    def can_see_all_documents(self):
+        return self.can_manage or self.member_role == FolderMember.Role.APPROVER
+
+    @property
+    def can_approve_expenses(self):
+        return self.can_see_all_documents
+
+    @property
+    def role_label(self):
+        if self.firm_membership:
+            return self.firm_membership.get_role_display()
+        return self.member.get_role_display()
+
+
+def firm_memberships(user):
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("firm")
+
+
+def primary_membership(user):
+    """The firm a staff member works in (the first one when they belong to several)."""
+    return firm_memberships(user).order_by("created_at").first()
+
+
+def visible_folders(user):
+    """Every folder the user may open, as a queryset."""
+    if not user.is_authenticated or not user.is_active:
+        return ClientFolder.objects.none()
+    member_of = FolderMember.objects.active().filter(user=user, folder=OuterRef("pk"))
+    return ClientFolder.objects.filter(_staff_condition(user) | Exists(member_of)).distinct()
+
+
+def _staff_condition(user):
+    """Folders open to the user as firm staff: all of an owner's firm, the assigned ones of a collaborator."""
+    owner_of = Membership.objects.filter(user=user, role=Membership.Role.OWNER).values("firm")
+    assigned = Membership.objects.filter(user=user, role=Membership.Role.COLLABORATOR, assigned_folders=OuterRef("pk"))
+    return Q(firm__in=owner_of) | Exists(assigned)
+
+
+def folder_access(user, folder):
+    """The user's access to a folder, or None when they have none."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    membership = Membership.objects.filter(user=user, firm_id=folder.firm_id).first()
+    if membership and not membership.is_owner and not folder.collaborators.filter(pk=membership.pk).exists():
+        membership = None
+    member = FolderMember.objects.active().filter(user=user, folder=folder).first()
+    if membership is None and member is None:
+        return None
+    return FolderAccess(folder=folder, user=user, firm_membership=membership, member=member)
+
+
+def get_folder_access(user, folder_id, manage=False):
+    """Look a folder up within the user's reach: 404 for outsiders, 403 for a lower role asking to manage."""
+    folder = ClientFolder.objects.select_related("firm").filter(pk=folder_id).first()
+    access = folder_access(user, folder) if folder else None
+    if access is None:
+        raise Http404("No such folder")
+    if manage and not access.can_manage:
+        raise PermissionDenied("Managing this folder needs the admin role")
+    return access
+
+
+def get_member_for_manager(user, folder_id, member_id):
+    access = get_folder_access(user, folder_id, manage=True)
+    member = FolderMember.objects.select_related("user", "folder").filter(pk=member_id, folder=access.folder).first()
+    if member is None:
+        raise Http404("No such folder user")
+    return access, member
+
+
+def get_invitation_for_manager(user, invitation_id):
+    invitation = Invitation.objects.select_related("member__folder", "member__user").filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404("No such invitation")
+    access = get_folder_access(user, invitation.member.folder_id, manage=True)
+    return access, invitation
+
+
+def get_address_for_manager(user, folder_id, address_id):
+    access = get_folder_access(user, folder_id, manage=True)
+    address = IntakeAddress.objects.active().filter(pk=address_id, folder=access.folder).first()
+    if address is None:
+        raise Http404("No such address")
+    return access, address
+
+
+def require_firm_staff(user):
+    """The membership a folder creator acts through; 404 for people who are not firm staff."""
+    membership = primary_membership(user)
+    if membership is None:
+        raise Http404("Not a member of a firm")
+    return membership
+
+
+def manageable_folders(user):
+    """Folders whose settings and users the user may manage (staff with access, folder admins)."""
+    admin_of = FolderMember.objects.active().filter(user=user, folder=OuterRef("pk"), role=FolderMember.Role.ADMIN)
+    return ClientFolder.objects.filter(_staff_condition(user) | Exists(admin_of)).distinct()
+
+
+def visible_firms(user):
+    return Firm.objects.filter(memberships__user=user)

@@ -1,0 +1,104 @@
+"""`collecte demo [--json]`: a demo firm with two client folders and one user per role, created idempotently."""
+import json
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from collecte.accounts.models import ApiToken
+from collecte.tenancy import actions
+from collecte.tenancy.models import ClientFolder, Firm, FolderMember, Membership
+
+User = get_user_model()
+FIRM_NAME = "Cabinet Démo"
+FOLDERS = [("Boulangerie Martin", "C"), ("Garage du Centre", "G")]
+# (role, email, password, first name, last name, folders by index)
+PEOPLE = [
+    ("owner", "owner@cabinet-demo.example", "demo-owner-2026", "Odile", "Roux", [0, 1]),
+    ("collaborator", "collaborator@cabinet-demo.example", "demo-collab-2026", "Claire", "Lefèvre", [0]),
+    ("admin", "admin@boulangerie-demo.example", "demo-admin-2026", "Alain", "Martin", [0]),
+    ("approver", "approver@boulangerie-demo.example", "demo-approver-2026", "Agnès", "Petit", [0]),
+    ("standard", "standard@boulangerie-demo.example", "demo-standard-2026", "Samuel", "Durand", [0]),
+]
+API_TOKEN_NAME = "demo"
+
+
+class Command(BaseCommand):
+    help = "Create (idempotently) a demo firm with two client folders and one user per role, and print their logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="print the logins as one JSON object")
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            data = build_demo()
+        if options["json"]:
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(render_text(data))
+
+
+def build_demo():
+    firm, _ = Firm.objects.get_or_create(name=FIRM_NAME)
+    users = {role: _user(email, password, first, last) for role, email, password, first, last, _ in PEOPLE}
+    owner = Membership.objects.get_or_create(firm=firm, user=users["owner"], defaults={"role": "owner"})[0]
+    collaborator = Membership.objects.get_or_create(firm=firm, user=users["collaborator"],
+                                                    defaults={"role": "collaborator"})[0]
+    folders = []
+    for name, sector in FOLDERS:
+        folder = ClientFolder.objects.filter(firm=firm, name=name).first()
+        folder = folder or actions.create_client_folder(owner, name, sector)
+        folders.append(folder)
+    folders[0].collaborators.add(collaborator)
+    for role in ("admin", "approver", "standard"):
+        _folder_member(folders[0], users[role], role, owner.user)
+    out_users = []
+    for role, email, password, *_rest, indexes in PEOPLE:
+        user = users[role]
+        ApiToken.objects.filter(user=user, name=API_TOKEN_NAME).delete()  # the previous run's token stops working
+        _, raw = ApiToken.issue(user, API_TOKEN_NAME)
+        out_users.append({"email": email, "password": password, "role": role,
+                          "folder_ids": [folders[i].pk for i in indexes], "api_token": raw})
+    return {
+        "url": settings.BASE_URL,
+        "users": out_users,
+        "folders": [{"id": f.pk, "name": f.name, "addresses": {a.module: a.email for a in f.folder_addresses()}}
+                    for f in folders],
+    }
+
+
+def _user(email, password, first, last):
+    user = User.objects.filter(email=email).first() or User(email=email)
+    user.first_name, user.last_name, user.is_active = first, last, True
+    if not user.pk or not user.check_password(password):
+        user.set_password(password)
+    user.save()
+    return user
+
+
+def _folder_member(folder, user, role, added_by):
+    member = FolderMember.objects.filter(folder=folder, user=user).first()
+    if member is None:
+        member = FolderMember.objects.create(folder=folder, user=user, role=role, added_by=added_by,
+                                             employee_code=f"E-{role[:3].upper()}")
+    elif member.role != role or member.removed_at:
+        member.role, member.removed_at = role, None
+        member.save()
+    if member.personal_address() is None:
+        actions._create_address(folder, "personal", member)
+    return member
+
+
+def render_text(data):
+    lines = ["", "collecte demo is ready.", f"  Open {data['url']}/ and log in with one of these:", ""]
+    for u in data["users"]:
+        lines.append(f"  {u['role']:<13} {u['email']:<36} password: {u['password']}")
+    lines += ["", "  API tokens (Authorization: Bearer <token>), e.g. "
+              f"curl -H 'Authorization: Bearer {data['users'][0]['api_token']}' {data['url']}/api/v1/folders", ""]
+    for u in data["users"]:
+        lines.append(f"  {u['role']:<13} {u['api_token']}")
+    for f in data["folders"]:
+        lines += ["", f"  Folder {f['id']} — {f['name']}:"]
+        lines += [f"    {module:<16} {email}" for module, email in f["addresses"].items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from collecte.accounts import views as accounts
+from collecte.api.urls import api
+from collecte.web.views import folders, invitations, members, outbox, wizard
+
+auth_patterns = [
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(
+        template_name="accounts/password_reset_done.html"), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="accounts/password_reset_confirm.html"), name="password_reset_confirm"),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
+    path("profile/", accounts.profile, name="profile"),
+    path("profile/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="token-revoke"),
+]
+
+web_patterns = [
+    path("", folders.home, name="home"),
+    path("clients/", folders.folder_list, name="folder-list"),
+    path("clients/new/", wizard.start, name="folder-wizard-start"),
+    path("clients/new/<slug:step>/", wizard.step, name="folder-wizard"),
+    path("folders/<int:folder_id>/", folders.folder_detail, name="folder-detail"),
+    path("folders/<int:folder_id>/settings/", folders.folder_settings, name="folder-settings"),
+    path("folders/<int:folder_id>/addresses/<int:address_id>/regenerate/", folders.regenerate_address,
+         name="address-regenerate"),
+    path("folders/<int:folder_id>/users/", members.member_list, name="member-list"),
+    path("folders/<int:folder_id>/users/add/", members.member_add, name="member-add"),
+    path("folders/<int:folder_id>/users/<int:member_id>/", members.member_manage, name="member-manage"),
+    path("folders/<int:folder_id>/users/<int:member_id>/remove/", members.member_remove, name="member-remove"),
+    path("folders/<int:folder_id>/users/<int:member_id>/invite/", members.member_reinvite, name="member-reinvite"),
+    path("invitations/<int:invitation_id>/revoke/", members.invitation_revoke, name="invitation-revoke"),
+    path("invitations/<str:token>/", invitations.accept, name="invitation-accept"),
+    path("outbox/", outbox.outbox, name="outbox"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    *auth_patterns,
+    *web_patterns,
+]
