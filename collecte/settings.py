@@ -149,6 +149,7 @@ STORAGES = {
 }
 STATIC_URL = "/static/"
 STATIC_ROOT = str(DATA_DIR / "static")
+Path(STATIC_ROOT).mkdir(exist_ok=True)  # whitenoise warns at every start when it is missing
 WHITENOISE_USE_FINDERS = True
 
 CACHES = {

@@ -120,12 +120,16 @@ def get_invitation_for_manager(user, invitation_id):
     return access, invitation
 
 
-def get_address_for_manager(user, folder_id, address_id):
-    access = get_folder_access(user, folder_id, manage=True)
-    address = IntakeAddress.objects.active().filter(pk=address_id, folder=access.folder).first()
+def get_address_to_regenerate(user, folder_id, address_id):
+    """Managers may regenerate any address of the folder; a folder user, their own personal one."""
+    folder_access = get_folder_access(user, folder_id)
+    address = IntakeAddress.objects.active().filter(pk=address_id, folder=folder_access.folder).first()
     if address is None:
         raise Http404("No such address")
-    return access, address
+    own = folder_access.member is not None and address.member_id == folder_access.member.pk
+    if not (folder_access.can_manage or own):
+        raise PermissionDenied("Only managers may regenerate the folder's addresses")
+    return folder_access, address
 
 
 def require_firm_staff(user):

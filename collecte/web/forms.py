@@ -191,3 +191,8 @@ class ExistingAccountForm(forms.Form):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Nom du jeton"), max_length=100,
                            error_messages={"required": _("Donnez un nom au jeton (par exemple : export comptable).")})
+
+
+def posted(request):
+    """The submitted data, or None for a GET. (`request.POST or None` would ignore a POST of only unchecked boxes.)"""
+    return request.POST if request.method == "POST" else None

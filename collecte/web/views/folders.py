@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from collecte.tenancy import access, actions
-from collecte.web.forms import FolderSettingsForm
+from collecte.web.forms import FolderSettingsForm, posted
 
 
 @login_required
@@ -42,7 +42,7 @@ def folder_detail(request, folder_id):
 @login_required
 @require_POST
 def regenerate_address(request, folder_id, address_id):
-    _access, address = access.get_address_for_manager(request.user, folder_id, address_id)
+    _access, address = access.get_address_to_regenerate(request.user, folder_id, address_id)
     new = actions.regenerate_address(address)
     messages.success(request, _("Nouvelle adresse : %(new)s. L'ancienne ne reçoit plus rien.") % {"new": new.email})
     return redirect("folder-detail", folder_id)
@@ -51,7 +51,7 @@ def regenerate_address(request, folder_id, address_id):
 @login_required
 def folder_settings(request, folder_id):
     folder_access = access.get_folder_access(request.user, folder_id, manage=True)
-    form = FolderSettingsForm(request.POST or None, instance=folder_access.folder)
+    form = FolderSettingsForm(posted(request), instance=folder_access.folder)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Les paramètres du dossier sont enregistrés."))

@@ -3,7 +3,7 @@ from django.contrib.auth import login
 from django.shortcuts import redirect, render
 
 from collecte.tenancy import actions
-from collecte.web.forms import AcceptInvitationForm, ExistingAccountForm
+from collecte.web.forms import AcceptInvitationForm, ExistingAccountForm, posted
 
 
 def accept(request, token):
@@ -15,7 +15,7 @@ def accept(request, token):
     user = invitation.member.user
     existing = user.has_usable_password()
     form_class = ExistingAccountForm if existing else AcceptInvitationForm
-    form = form_class(request.POST or None, user=user)
+    form = form_class(posted(request), user=user)
     if request.method == "POST" and form.is_valid():
         user = actions.accept_invitation(invitation, None if existing else form.cleaned_data["password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from collecte.tenancy import access, actions
 from collecte.tenancy.models import FolderMember, Invitation
-from collecte.web.forms import FolderUserForm, MemberManageForm
+from collecte.web.forms import FolderUserForm, MemberManageForm, posted
 
 
 @login_required
@@ -25,7 +25,7 @@ def member_list(request, folder_id):
 def member_add(request, folder_id):
     folder_access = access.get_folder_access(request.user, folder_id, manage=True)
     folder = folder_access.folder
-    form = FolderUserForm(request.POST or None, folder=folder, initial={"by_email": True})
+    form = FolderUserForm(posted(request), folder=folder, initial={"by_email": True})
     if request.method == "POST" and form.is_valid():
         data = actions.NewFolderUser(**{k: form.cleaned_data[k] for k in (
             "email", "first_name", "last_name", "phone", "role", "employee_code", "can_self_submit_expenses",
@@ -37,18 +37,14 @@ def member_add(request, folder_id):
         else:
             messages.success(request, _("%(name)s est ajouté au dossier et invité.") % {"name": member.user})
             return redirect("member-list", folder.pk)
-    other_folders = []
-    if form.is_bound and form.is_valid():
-        other_folders = list(actions.other_folders_of(form.cleaned_data["email"], folder))
     return render(request, "web/member_add.html", {"folder": folder, "access": folder_access, "tab": "users",
-                                                   "form": form, "role_help": FolderMember.ROLE_HELP,
-                                                   "other_folders": other_folders})
+                                                   "form": form, "role_help": FolderMember.ROLE_HELP})
 
 
 @login_required
 def member_manage(request, folder_id, member_id):
     folder_access, member = access.get_member_for_manager(request.user, folder_id, member_id)
-    form = MemberManageForm(request.POST or None, instance=member)
+    form = MemberManageForm(posted(request), instance=member)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Le rôle de %(name)s est enregistré.") % {"name": member.user})

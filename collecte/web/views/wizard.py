@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from collecte.tenancy import access, actions
 from collecte.tenancy.models import FolderMember
 from collecte.tenancy.sectors import NAF_SECTIONS
-from collecte.web.forms import ClientStepForm, CollaboratorsStepForm, CompanyStepForm, collaborators_of
+from collecte.web.forms import ClientStepForm, CollaboratorsStepForm, CompanyStepForm, collaborators_of, posted
 
 SESSION_KEY = "folder_wizard"
 STEPS = ["company", "collaborators", "client", "confirm"]
@@ -71,7 +71,7 @@ def _render(request, membership, step, context):
 
 
 def _company(request, membership, state):
-    form = CompanyStepForm(request.POST or None, initial=state)
+    form = CompanyStepForm(posted(request), initial=state)
     if request.method == "POST" and form.is_valid():
         _save(request, **form.cleaned_data)
         return redirect("folder-wizard", _next(membership, "company"))
@@ -81,7 +81,7 @@ def _company(request, membership, state):
 def _collaborators(request, membership, state):
     initial = {"all_collaborators": state.get("all_collaborators", False),
                "collaborators": state.get("collaborator_ids", [])}
-    form = CollaboratorsStepForm(request.POST or None, initial=initial, firm=membership.firm)
+    form = CollaboratorsStepForm(posted(request), initial=initial, firm=membership.firm)
     if request.method == "POST" and form.is_valid():
         _save(request, all_collaborators=form.cleaned_data["all_collaborators"],
               collaborator_ids=[m.pk for m in form.cleaned_data["collaborators"]])
@@ -90,7 +90,7 @@ def _collaborators(request, membership, state):
 
 
 def _client(request, membership, state):
-    form = ClientStepForm(request.POST or None, initial=state.get("client") or {"invite": "now", "by_email": True})
+    form = ClientStepForm(posted(request), initial=state.get("client") or {"invite": "now", "by_email": True})
     if request.method == "POST" and form.is_valid():
         _save(request, client=form.cleaned_data)
         return redirect("folder-wizard", "confirm")
