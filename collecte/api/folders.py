@@ -42,7 +42,7 @@ def folder_out(folder, role):
 
 
 def caller_roles(user, folders):
-    """The caller's role in each visible folder, in three queries instead of one access lookup per folder.
+    """The caller's role in each visible folder, in four small queries instead of one access lookup per folder.
 
     Same rule as FolderAccess: firm staff with access (owner, or collaborator assigned to the folder) act as
     staff; otherwise their folder-member role counts.
@@ -52,12 +52,12 @@ def caller_roles(user, folders):
     member_roles = dict(folders.filter(members__user=user, members__removed_at__isnull=True)
                         .values_list("pk", "members__role"))
     roles = {}
-    for folder in folders:
-        membership = staff.get(folder.firm_id)
-        if membership and (membership.is_owner or folder.pk in assigned):
-            roles[folder.pk] = membership.role
+    for pk, firm_id in folders.values_list("pk", "firm_id"):
+        membership = staff.get(firm_id)
+        if membership and (membership.is_owner or pk in assigned):
+            roles[pk] = membership.role
         else:
-            roles[folder.pk] = member_roles.get(folder.pk)
+            roles[pk] = member_roles.get(pk)
     return roles
 
 
