@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from collecte.accounts import views as accounts
 from collecte.api.urls import api
-from collecte.web.views import folders, health, invitations, members, outbox, wizard
+from collecte.web.views import firm, folders, health, invitations, members, outbox, wizard
 
 auth_patterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
@@ -37,6 +37,7 @@ web_patterns = [
     path("invitations/<int:invitation_id>/revoke/", members.invitation_revoke, name="invitation-revoke"),
     path("invitations/<str:token>/", invitations.accept, name="invitation-accept"),
     path("outbox/", outbox.outbox, name="outbox"),
+    path("firm/", firm.firm_page, name="firm"),
     path("healthz", health.healthz, name="healthz"),
 ]
 

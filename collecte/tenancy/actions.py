@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.text import slugify
 
 from collecte.outbound.backends import context_headers, send_sms
@@ -52,7 +53,7 @@ def _create_address(folder, module, member=None):
         slug = slugify(f"{folder.slug}-{member.user.first_name or member.user.email.split('@')[0]}")[:50]
     else:
         slug = f"{folder.slug}-{IntakeAddress.SLUG_SUFFIX[module]}"
-    for _ in range(5):  # a token collision is astronomically rare; retry rather than fail
+    for _attempt in range(5):  # a token collision is astronomically rare; retry rather than fail
         try:
             with transaction.atomic():
                 return IntakeAddress.objects.create(folder=folder, module=module, member=member, slug=slug,
@@ -70,6 +71,42 @@ def regenerate_address(address):
         address.retired_at = timezone.now()
         address.save(update_fields=["retired_at"])
     return _create_address(address.folder, address.module, address.member)
+
+
+# --- firm staff -----------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def add_staff_member(firm, email, first_name, last_name, role, added_by):
+    """Add someone to the firm's staff and email them a link to choose their password."""
+    email = User.objects.normalize_email(email)
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, first_name=first_name.strip(), last_name=last_name.strip(),
+                                        language=firm.language)
+    if Membership.objects.filter(firm=firm, user=user).exists():
+        raise TenancyError(_("Cette personne fait déjà partie du cabinet."), "already_member")
+    membership = Membership.objects.create(firm=firm, user=user, role=role)
+    _send_staff_welcome(membership, added_by)
+    return membership
+
+
+def _send_staff_welcome(membership, added_by):
+    # Django's password-reset token: single use (it changes once a password is set) and short-lived.
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user, firm = membership.user, membership.firm
+    link = None
+    if not user.has_usable_password():
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        link = settings.BASE_URL + reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
+    context = {"membership": membership, "firm": firm, "inviter": added_by, "link": link,
+               "login_url": settings.BASE_URL + reverse("login")}
+    with translation.override(user.language or firm.language):
+        subject = render_to_string("tenancy/staff_welcome_subject.txt", context).strip()
+        body = render_to_string("tenancy/staff_welcome_email.txt", context)
+    EmailMessage(subject, body, to=[user.email], headers=context_headers(firm=firm)).send()
 
 
 # --- folder users ---------------------------------------------------------------------------------------------
@@ -107,7 +144,7 @@ def add_folder_user(folder, data: NewFolderUser, added_by):
         user.save(update_fields=["phone"])
     member = FolderMember.objects.filter(folder=folder, user=user).first()
     if member and member.is_active:
-        raise TenancyError("Cette personne a déjà accès à ce dossier.", "already_member")
+        raise TenancyError(_("Cette personne a déjà accès à ce dossier."), "already_member")
     if member:  # access given back after a removal: the same row, so their documents are theirs again
         member.removed_at = None
     else:
@@ -180,14 +217,14 @@ def send_invitation(invitation):
 
 def resend_invitation(invitation):
     if invitation.accepted_at or invitation.revoked_at:
-        raise TenancyError("Cette invitation n'est plus active : créez-en une nouvelle.", "invitation_inactive")
+        raise TenancyError(_("Cette invitation n'est plus active : créez-en une nouvelle."), "invitation_inactive")
     send_invitation(invitation)
     return invitation
 
 
 def revoke_invitation(invitation):
     if invitation.accepted_at:
-        raise TenancyError("Cette invitation a déjà été acceptée.", "invitation_accepted")
+        raise TenancyError(_("Cette invitation a déjà été acceptée."), "invitation_accepted")
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -207,21 +244,21 @@ def invitation_from_link(token):
     try:
         data = signing.loads(token, salt=INVITATION_SALT, max_age=timedelta(days=settings.INVITATION_MAX_AGE_DAYS))
     except signing.SignatureExpired:
-        raise InvitationProblem("Ce lien d'invitation a expiré.", "expired") from None
+        raise InvitationProblem(_("Ce lien d'invitation a expiré."), "expired") from None
     except signing.BadSignature:
-        raise InvitationProblem("Ce lien d'invitation n'est pas valide.", "invalid") from None
+        raise InvitationProblem(_("Ce lien d'invitation n'est pas valide."), "invalid") from None
     invitation = (Invitation.objects.select_related("member__folder__firm", "member__user", "invited_by")
                   .filter(pk=data.get("i")).first())
     if invitation is None:
-        raise InvitationProblem("Ce lien d'invitation n'est pas valide.", "invalid")
+        raise InvitationProblem(_("Ce lien d'invitation n'est pas valide."), "invalid")
     if invitation.accepted_at:
-        raise InvitationProblem("Cette invitation a déjà été utilisée.", "used", invitation)
+        raise InvitationProblem(_("Cette invitation a déjà été utilisée."), "used", invitation)
     if invitation.revoked_at or not invitation.member.is_active:
-        raise InvitationProblem("Cette invitation a été annulée.", "revoked", invitation)
+        raise InvitationProblem(_("Cette invitation a été annulée."), "revoked", invitation)
     if invitation.nonce != data.get("n"):
-        raise InvitationProblem("Ce lien a été remplacé par un envoi plus récent.", "superseded", invitation)
+        raise InvitationProblem(_("Ce lien a été remplacé par un envoi plus récent."), "superseded", invitation)
     if invitation.expires_at <= timezone.now():
-        raise InvitationProblem("Ce lien d'invitation a expiré.", "expired", invitation)
+        raise InvitationProblem(_("Ce lien d'invitation a expiré."), "expired", invitation)
     return invitation
 
 
@@ -230,7 +267,7 @@ def accept_invitation(invitation, password=None):
     """Mark the invitation used; a new user sets their password here. Returns the user to log in."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at:
-        raise InvitationProblem("Cette invitation a déjà été utilisée.", "used", invitation)
+        raise InvitationProblem(_("Cette invitation a déjà été utilisée."), "used", invitation)
     user = invitation.member.user
     if password:
         user.set_password(password)

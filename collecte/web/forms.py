@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from collecte.tenancy.models import ClientFolder, FolderMember, Membership
+from collecte.tenancy.models import ClientFolder, Firm, FolderMember, Membership
 from collecte.tenancy.sectors import NAF_SECTIONS
 
 User = get_user_model()
@@ -196,3 +196,18 @@ class ApiTokenForm(forms.Form):
 def posted(request):
     """The submitted data, or None for a GET. (`request.POST or None` would ignore a POST of only unchecked boxes.)"""
     return request.POST if request.method == "POST" else None
+
+
+class FirmSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Firm
+        fields = ["name", "base_currency", "language", "timezone"]
+
+
+class StaffForm(forms.Form):
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    email = forms.EmailField(label=_("Email (identifiant de connexion)"),
+                             error_messages={"invalid": _("Saisissez une adresse email valide.")})
+    role = forms.ChoiceField(label=_("Rôle"), choices=Membership.Role.choices, initial=Membership.Role.COLLABORATOR,
+                             widget=forms.RadioSelect)

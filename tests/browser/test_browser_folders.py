@@ -65,7 +65,7 @@ def invitation_link_from_outbox(page, email, folder_name):
     expect(page).to_have_url(re.compile(r"/outbox/$"))
     message = page.locator(f'.outbox-message[data-to="{email}"]').filter(has_text=folder_name).first
     expect(message).to_be_visible()
-    expect(message).to_contain_text("Email")
+    expect(message.locator("strong")).to_have_text(f"Invitation à rejoindre le dossier {folder_name} sur collecte")
     expect(message).to_contain_text(f"rejoindre le dossier {folder_name}")
     link = message.locator(".outbox-body a").first
     href = link.get_attribute("href")
@@ -78,13 +78,14 @@ def accept_with_new_password(page, link, folder_name):
     page.goto(link)
     expect(page.locator("h1")).to_have_text(f"Rejoindre {folder_name}")
     expect(page.locator("header.top nav")).not_to_contain_text("Mes clients")  # nobody is logged in yet
-    page.fill("input[name=password1]", NEW_password)
-    page.fill("input[name=password2]", NEW_password)
+    page.fill("input[name=password1]", NEW_PASSWORD)
+    page.fill("input[name=password2]", NEW_PASSWORD)
     page.get_by_role("button", name="Choisir ce mot de passe et entrer").click()
     expect(page.locator("h1")).to_have_text(folder_name)
 
 
 def test_it_creates_a_client_folder_and_invites_the_client(world, page, new_page, login, password):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     login(page, world.owner.email, password)
     start_wizard(page, "Menuiserie Lefèvre", "Construction")
 
@@ -110,9 +111,11 @@ def test_it_creates_a_client_folder_and_invites_the_client(world, page, new_page
     assert sorted(shown) == sorted(a.email for a in folder.folder_addresses())
     assert folder.sector == "F"
     assert [m.user.email for m in folder.collaborators.all()] == [world.collaborator.email]
-    copy = page.locator('.address[data-module="purchases"]').get_by_role("button", name="Copier")
+    purchases = page.locator('.address[data-module="purchases"]')
+    copy = purchases.locator("button[data-copy]")
     copy.click()
     expect(copy).to_have_text("Copié")
+    assert page.evaluate("navigator.clipboard.readText()") == purchases.locator("code").inner_text()
 
     link = invitation_link_from_outbox(page, "claire@menuiserie.example", "Menuiserie Lefèvre")
 
@@ -124,7 +127,7 @@ def test_it_creates_a_client_folder_and_invites_the_client(world, page, new_page
 
     member = FolderMember.objects.get(folder=folder, user__email="claire@menuiserie.example")
     assert member.role == FolderMember.Role.ADMIN
-    assert member.user.check_password(NEW_password)
+    assert member.user.check_password(NEW_PASSWORD)
     assert member.user.last_login is not None
     # The link is single-use.
     client_page.goto(link)
@@ -251,8 +254,9 @@ def test_it_warns_when_the_client_email_belongs_to_another_folder(world, page, n
     expect(adam.locator("#folder-rows")).to_contain_text(world.folder.name)
 
 
-def test_it_takes_the_readme_screenshot(world, page, login, password):
+def test_it_takes_the_readme_screenshot(world, page, login, password, settings):
     """docs/screenshot-folder.png, shown in the README: a folder page with its dedicated addresses."""
+    settings.INBOUND_DOMAIN = "in.example.fr"  # the README's example domain reads better than localhost
     login(page, world.owner.email, password)
     page.goto(f"/folders/{world.folder.pk}/")
     expect_four_addresses(page)
