@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from collecte.tenancy import actions
 from collecte.tenancy.models import Invitation
@@ -71,7 +71,8 @@ def reinvite_member(request, folder_id: int, member_id: int, payload: ReinviteIn
     """A fresh invitation (earlier pending ones are revoked), e.g. after a revoked or accepted one."""
     member = managed_member(request, folder_id, member_id)
     by_sms = bool(payload and payload.by_sms and member.user.phone)
-    return 201, invitation_out(actions.invite(member, request.auth, by_email=True, by_sms=by_sms))
+    invitation = actions.invite(member, request.auth, by_email=True, by_sms=by_sms)
+    return Status(201, invitation_out(invitation))
 
 
 @router.post("/invitations/{invitation_id}/resend", response={200: InvitationOut, **ERRORS, 409: ErrorOut},

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
 
 from collecte.accounts.models import User
@@ -144,7 +144,7 @@ def add_member(request, folder_id: int, payload: MemberIn):
     _check_channels(payload)
     data = actions.NewFolderUser(**payload.model_dump())
     member, _invitation = actions.add_folder_user(found.folder, data, added_by=request.auth)
-    return 201, member_out(member)
+    return Status(201, member_out(member))
 
 
 @router.get("/{folder_id}/users/{member_id}", response={200: MemberOut, **READ_ERRORS}, summary="Un utilisateur")
@@ -167,4 +167,4 @@ def remove_member(request, folder_id: int, member_id: int):
     """Access ends and pending invitations die; the user's documents stay in the folder."""
     member = managed_member(request, folder_id, member_id)
     actions.remove_member(member)
-    return 204, None
+    return Status(204, None)
