@@ -3,6 +3,9 @@
 Exceptions raised by ninja, by the access layer (Http404, PermissionDenied) and by the tenancy actions
 (TenancyError) all end here, so an endpoint never builds an error response itself.
 """
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -11,6 +14,8 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from collecte.tenancy.actions import TenancyError
+
+log = logging.getLogger(__name__)
 
 
 class FieldError(Schema):
@@ -162,3 +167,12 @@ def install_error_handlers(api):
     def on_tenancy_error(request, exc):
         # A refused state change (already a member, invitation already used...) conflicts with the current state.
         return error_response(api, request, 409, _(exc.message), exc.code)
+
+    @api.exception_handler(Exception)
+    def on_unexpected_error(request, exc):
+        if settings.DEBUG:
+            raise exc  # Django's debug page says more than we could
+        # Our error, not the caller's: logged with its traceback, answered in the API's own shape.
+        log.error("API error on %s %s", request.method, request.path, exc_info=exc)
+        return error_response(api, request, 500, _("Erreur interne du serveur : elle a été enregistrée, "
+                                                   "réessayez plus tard."), "server_error")

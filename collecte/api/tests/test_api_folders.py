@@ -185,3 +185,12 @@ def test_it_serves_the_browsable_docs(db):
     response = Client().get("/api/v1/docs")
     assert response.status_code == 200
     assert b"openapi.json" in response.content
+
+
+def test_it_answers_an_unexpected_failure_in_json(world, api_for, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("collecte.api.folders.caller_roles", broken)
+    body = assert_error(api_for(world.owner).get(FOLDERS), 500, "server_error")
+    assert "boom" not in body["detail"]

@@ -21,7 +21,9 @@ def folder_list(request):
     query = request.GET.get("q", "").strip()
     folders = access.visible_folders(request.user).select_related("firm")
     if query:
-        folders = folders.filter(Q(name__icontains=query) | Q(addresses__slug__icontains=query)).distinct()
+        # A pasted dedicated address finds its folder by its token; the slug (`<name>-achats`…) would match all.
+        token = query.lower().rpartition("@")[0].rsplit(".", 1)[-1] if "@" in query else query.lower()
+        folders = folders.filter(Q(name__icontains=query) | Q(addresses__token=token)).distinct()
     page = Paginator(folders.order_by("name"), 50).get_page(request.GET.get("page"))
     context = {"page": page, "query": query, "membership": access.primary_membership(request.user)}
     # htmx asks for the rows only while the user types in the search box.

@@ -4,7 +4,9 @@ document.addEventListener("click", async (event) => {
   if (!button) return;
   const text = button.getAttribute("data-copy");
   try {
-    await navigator.clipboard.writeText(text);
+    // Some browsers leave writeText pending forever without a permission: give up after a second.
+    await Promise.race([navigator.clipboard.writeText(text),
+                        new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 1000))]);
   } catch (e) {
     const area = document.createElement("textarea");
     area.value = text; document.body.appendChild(area); area.select();
