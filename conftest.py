@@ -8,6 +8,13 @@ from collecte.tenancy.models import Firm, FolderMember, Membership
 PASSWORD = "correct-horse-battery-9"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # `world` sets eight passwords; with Argon2 that is seconds per test. The product's Argon2 setting is checked
+    # on its own in collecte/accounts/tests/test_password_hashing.py.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(django_user_model, email, first="Test", last="User"):
     return django_user_model.objects.create_user(email, PASSWORD, first_name=first, last_name=last)
 

@@ -11,7 +11,7 @@ from pydantic import field_validator
 from collecte.accounts.models import User
 from collecte.tenancy import actions
 from collecte.tenancy.models import FolderMember, IntakeAddress, Invitation
-from collecte.web.forms import normalize_phone
+from collecte.lib import phone
 
 from .errors import ErrorOut, invalid
 from .lookups import folder_access, managed_member
@@ -73,9 +73,9 @@ class MemberIn(Schema):
     @classmethod
     def check_phone(cls, value):
         try:
-            return normalize_phone(value)
-        except DjangoValidationError as exc:
-            raise ValueError(exc.messages[0]) from None
+            return phone.normalize(value)
+        except phone.InvalidPhone:
+            raise ValueError(_("Ce numéro de téléphone n'est pas valide (exemple : 06 12 34 56 78).")) from None
 
 
 class MemberPatch(Schema):

@@ -106,7 +106,8 @@ def get_folder_access(user, folder_id, manage=False):
 
 def get_member_for_manager(user, folder_id, member_id):
     access = get_folder_access(user, folder_id, manage=True)
-    member = FolderMember.objects.select_related("user", "folder").filter(pk=member_id, folder=access.folder).first()
+    member = (FolderMember.objects.active().select_related("user", "folder")
+              .filter(pk=member_id, folder=access.folder).first())
     if member is None:
         raise Http404("No such folder user")
     return access, member

@@ -216,7 +216,7 @@ def send_invitation(invitation):
 
 
 def resend_invitation(invitation):
-    if invitation.accepted_at or invitation.revoked_at:
+    if invitation.accepted_at or invitation.revoked_at or not invitation.member.is_active:
         raise TenancyError(_("Cette invitation n'est plus active : créez-en une nouvelle."), "invitation_inactive")
     send_invitation(invitation)
     return invitation

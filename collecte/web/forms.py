@@ -1,9 +1,9 @@
 """Forms of the web UI. Labels and errors are in French (the msgids) and translated to English."""
-import phonenumbers
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from collecte.lib import phone
 from collecte.tenancy.models import ClientFolder, Firm, FolderMember, Membership
 from collecte.tenancy.sectors import NAF_SECTIONS
 
@@ -11,18 +11,11 @@ User = get_user_model()
 
 
 def normalize_phone(raw, region="FR"):
-    """E.164 form of a mobile number typed any usual way; France is the default region."""
-    raw = (raw or "").strip()
-    if not raw:
-        return ""
     try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+        return phone.normalize(raw, region)
+    except phone.InvalidPhone:
         raise forms.ValidationError(_("Ce numéro de téléphone n'est pas valide (exemple : 06 12 34 56 78)."),
-                                    code="invalid_phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                                    code="invalid_phone") from None
 
 
 class PhoneField(forms.CharField):

@@ -27,10 +27,3 @@ def outbox_backend(settings):
     """The product's email backend, so that sent invitations land in OutboxMessage as in production."""
     settings.EMAIL_BACKEND = "collecte.outbound.backends.OutboxEmailBackend"
     settings.EMAIL_HOST = None
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The `world` fixture sets eight passwords; with Argon2 that is seconds per test. Autouse fixtures are set
-    # up before the others, so `world` already hashes with this.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

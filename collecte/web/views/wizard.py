@@ -107,7 +107,9 @@ def _chosen_collaborators(membership, state):
 def _confirm(request, membership, state):
     client = state.get("client") or {}
     inviting = client.get("invite") == "now"
-    other_folders = list(actions.other_folders_of(client["email"], None)) if inviting else []
+    # Only folders this person may see are named: another firm's client list is not ours to reveal.
+    visible = access.visible_folders(request.user).values("pk")
+    other_folders = list(actions.other_folders_of(client["email"], None).filter(pk__in=visible)) if inviting else []
     collaborators = _chosen_collaborators(membership, state)
     if request.method == "POST":
         if other_folders and request.POST.get("decision") != "invite_additional":
