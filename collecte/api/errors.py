@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -55,13 +55,13 @@ def invalid(field, message):
 # Sentences for the generic statuses ninja raises itself (body that is not JSON, throttling...);
 # marked with gettext_noop and translated when used, in the request's language.
 STATUS_ERRORS = {
-    400: (N_("La requête est mal formée : le corps doit être un JSON valide."), "bad_request"),
-    401: (N_("Authentification requise."), "not_authenticated"),
-    403: (N_("Accès refusé."), "forbidden"),
-    404: (N_("Ressource introuvable."), "not_found"),
-    405: (N_("Méthode HTTP non autorisée pour cette adresse."), "method_not_allowed"),
-    409: (N_("Cette action est en conflit avec l'état actuel."), "conflict"),
-    429: (N_("Trop de requêtes : réessayez dans un instant."), "throttled"),
+    400: (gettext_noop("La requête est mal formée : le corps doit être un JSON valide."), "bad_request"),
+    401: (gettext_noop("Authentification requise."), "not_authenticated"),
+    403: (gettext_noop("Accès refusé."), "forbidden"),
+    404: (gettext_noop("Ressource introuvable."), "not_found"),
+    405: (gettext_noop("Méthode HTTP non autorisée pour cette adresse."), "method_not_allowed"),
+    409: (gettext_noop("Cette action est en conflit avec l'état actuel."), "conflict"),
+    429: (gettext_noop("Trop de requêtes : réessayez dans un instant."), "throttled"),
 }
 
 

@@ -1,5 +1,8 @@
 """The outbox: every email and SMS collecte sends is kept here, with what happened to it."""
+import re
+
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,3 +33,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.channel} → {self.to}: {self.subject or self.body[:40]}"
+
+    # Links that let their holder act as the recipient (invitations, password choice).
+    PERSONAL_LINK = re.compile(r"https?://\S*/(?:invitations|password-reset)/\S+")
+
+    @property
+    def display_body(self):
+        """What the outbox page shows. Once a message really went out, its personal links are masked: the
+        recipient has them, and an admin reading the outbox must not be able to use them in their place."""
+        if self.status != self.Status.SENT:
+            return self.body
+        return self.PERSONAL_LINK.sub(gettext("[lien personnel masqué]"), self.body)

@@ -154,7 +154,9 @@ def add_folder_user(folder, data: NewFolderUser, added_by):
     member.save()
     if member.personal_address() is None:
         _create_address(folder, IntakeAddress.Module.PERSONAL, member)
-    invitation = invite(member, added_by, by_email=data.by_email, by_sms=data.by_sms and bool(user.phone))
+    # The number typed for this invitation wins over the one on file: it is what the inviter just checked.
+    invitation = invite(member, added_by, by_email=data.by_email, by_sms=data.by_sms and bool(data.phone or user.phone),
+                        phone=data.phone or user.phone)
     return member, invitation
 
 
@@ -179,11 +181,11 @@ def remove_member(member):
 
 # --- invitations ----------------------------------------------------------------------------------------------
 
-def invite(member, invited_by, by_email=True, by_sms=False):
+def invite(member, invited_by, by_email=True, by_sms=False, phone=None):
     """Create an invitation and send it; earlier pending invitations of this member are revoked."""
     member.invitations.pending().update(revoked_at=timezone.now())
     invitation = Invitation.objects.create(
-        member=member, email=member.user.email, phone=member.user.phone, by_email=by_email, by_sms=by_sms,
+        member=member, email=member.user.email, phone=phone or member.user.phone, by_email=by_email, by_sms=by_sms,
         invited_by=invited_by, expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS))
     send_invitation(invitation)
     return invitation

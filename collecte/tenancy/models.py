@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .sectors import NAF_SECTIONS
 
-CURRENCIES = [("EUR", "EUR — euro"), ("CHF", "CHF — franc suisse"), ("GBP", "GBP — livre sterling"),
-              ("USD", "USD — dollar américain"), ("CAD", "CAD — dollar canadien"), ("XPF", "XPF — franc CFP")]
+CURRENCIES = [("EUR", _("EUR — euro")), ("CHF", _("CHF — franc suisse")), ("GBP", _("GBP — livre sterling")),
+              ("USD", _("USD — dollar américain")), ("CAD", _("CAD — dollar canadien")), ("XPF", _("XPF — franc CFP"))]
 TIME_ZONES = ["Europe/Paris", "Europe/Brussels", "Europe/Luxembourg", "Europe/Zurich", "Europe/London",
               "America/Martinique", "America/Guadeloupe", "America/Cayenne", "Indian/Reunion",
               "Indian/Mayotte", "Pacific/Noumea", "Pacific/Tahiti", "America/Montreal", "UTC"]

@@ -7,4 +7,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     membership = primary_membership(user)
-    return {"nav_membership": membership, "sms_configured": sms_configured()}
+    from collecte.web.views.outbox import can_open_outbox
+
+    return {"nav_membership": membership, "sms_configured": sms_configured(),
+            "can_open_outbox": can_open_outbox(user)}

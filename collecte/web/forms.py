@@ -1,8 +1,11 @@
 """Forms of the web UI. Labels and errors are in French (the msgids) and translated to English."""
 from django import forms
+from django.db.models import Q
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from collecte.accounts import ratelimit
+from collecte.accounts.forms import EmailLoginForm
 from collecte.lib import phone
 from collecte.tenancy.models import ClientFolder, Firm, FolderMember, Membership
 from collecte.tenancy.sectors import NAF_SECTIONS
@@ -131,8 +134,10 @@ class FolderSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].error_messages["required"] = _("Indiquez le nom de la société.")
+        # Only staff who can open this folder: owners and its assigned collaborators.
+        folder = self.instance
         self.fields["forwarding_collaborators"].queryset = Membership.objects.filter(
-            firm=self.instance.firm).select_related("user")
+            Q(role=Membership.Role.OWNER) | Q(assigned_folders=folder), firm=folder.firm).distinct().select_related("user")
         self.fields["forwarding_collaborators"].label_from_instance = lambda m: m.user.get_full_name() or m.user.email
 
     def clean(self):
@@ -149,7 +154,7 @@ class AcceptInvitationForm(forms.Form):
     password1 = forms.CharField(label=_("Mot de passe"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("Confirmation du mot de passe"), widget=forms.PasswordInput, strip=False)
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
 
@@ -169,15 +174,23 @@ class AcceptInvitationForm(forms.Form):
 
 
 class ExistingAccountForm(forms.Form):
+    """An invited person who already has an account confirms with their password, under the login's rate limit
+    (whoever can read the invitation link must not get unlimited guesses at someone's password)."""
+
     password = forms.CharField(label=_("Votre mot de passe actuel"), widget=forms.PasswordInput, strip=False)
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user, self.request = user, request
 
     def clean_password(self):
+        ip = ratelimit.client_ip(self.request) if self.request else ""
+        if ratelimit.is_blocked(self.user.email, ip):
+            raise forms.ValidationError(EmailLoginForm.error_messages["rate_limited"], code="rate_limited")
         if not self.user.check_password(self.cleaned_data["password"]):
+            ratelimit.record_failure(self.user.email, ip)
             raise forms.ValidationError(_("Mot de passe incorrect."), code="invalid_password")
+        ratelimit.clear(self.user.email)
         return self.cleaned_data["password"]
 
 

@@ -1,5 +1,6 @@
 """Small helpers shared by the web tests."""
 import re
+from html import unescape
 from urllib.parse import urlparse
 
 from django.urls import reverse
@@ -22,7 +23,8 @@ def last_invitation_link(to):
 
 
 def html(response):
-    return response.content.decode()
+    """The page with entities decoded, so French apostrophes read as typed."""
+    return unescape(response.content.decode())
 
 
 def field_errors(response, name):

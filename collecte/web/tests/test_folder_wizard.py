@@ -235,7 +235,7 @@ def test_it_refuses_an_invalid_phone(world, client_for):
     assert response.status_code == 200
     assert response.context["form"].errors["phone"] == [
         "Ce numéro de téléphone n'est pas valide (exemple : 06 12 34 56 78)."]
-    assert "Ce numéro de téléphone n&#x27;est pas valide" in html(response)
+    assert "Ce numéro de téléphone n'est pas valide" in html(response)
 
 
 def test_it_requires_the_clients_name_and_email_to_invite_them(world, client_for):

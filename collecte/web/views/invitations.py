@@ -15,7 +15,7 @@ def accept(request, token):
     user = invitation.member.user
     existing = user.has_usable_password()
     form_class = ExistingAccountForm if existing else AcceptInvitationForm
-    form = form_class(posted(request), user=user)
+    form = form_class(posted(request), user=user, request=request)
     if request.method == "POST" and form.is_valid():
         user = actions.accept_invitation(invitation, None if existing else form.cleaned_data["password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

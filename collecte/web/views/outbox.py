@@ -18,10 +18,16 @@ def visible_outbox(user):
         Q(folder__in=access.manageable_folders(user)) | Q(firm__in=owned_firms, folder__isnull=True))
 
 
+def can_open_outbox(user):
+    """Support staff, firm owners, and whoever manages at least one folder."""
+    return (user.is_staff or Membership.objects.filter(user=user, role=Membership.Role.OWNER).exists()
+            or access.manageable_folders(user).exists())
+
+
 @login_required
 def outbox(request):
-    messages = visible_outbox(request.user)
-    if not messages.exists() and not access.manageable_folders(request.user).exists() and not request.user.is_staff:
+    if not can_open_outbox(request.user):
         raise Http404("The outbox is for folder administrators")
+    messages = visible_outbox(request.user)
     page = Paginator(messages.select_related("folder"), 30).get_page(request.GET.get("page"))
     return render(request, "web/outbox.html", {"page": page})
