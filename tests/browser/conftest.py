@@ -6,26 +6,21 @@ unless DJANGO_ALLOW_ASYNC_UNSAFE is set (a known pytest-django + Playwright inte
 import os
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
+from conftest import PASSWORD
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
-def password(request):
-    """The personas' password (PASSWORD of the root conftest, which `import conftest` cannot reach from here:
-    both files are named conftest and neither folder is a package)."""
-    for plugin in request.config.pluginmanager.get_plugins():
-        if getattr(plugin, "__file__", None) and Path(plugin.__file__).resolve() == ROOT_CONFTEST:
-            return plugin.PASSWORD
-    raise LookupError(f"{ROOT_CONFTEST} is not loaded")
+def password():
+    return PASSWORD
 
 
 @pytest.fixture(autouse=True)
