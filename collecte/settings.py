@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "collecte.accounts",
     "collecte.tenancy",
+    "collecte.intake",
     "collecte.outbound",
     "collecte.web",
     "collecte.api",
@@ -120,7 +121,8 @@ if IS_SQLITE:
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web, SMTP and worker processes read while one writes; IMMEDIATE avoids
         # "database is locked" upgrades from read to write in the middle of a transaction.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        # synchronous=FULL: a commit survives a power cut, which a 250 to an SMTP sender promises.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
@@ -148,6 +150,15 @@ else:
         "immediate": HUEY_IMMEDIATE,
         "consumer": {"workers": 4, "worker_type": "thread"},
     }
+
+# Intake: the SMTP listener and the processing of what arrives.
+SMTP_HOSTNAME = env("COLLECTE_SMTP_HOSTNAME", INBOUND_DOMAIN)
+SMTP_MAX_MESSAGE_BYTES = int(env("COLLECTE_SMTP_MAX_BYTES", str(30 * 1024 * 1024)))
+SMTP_TLS_CERT = env("COLLECTE_SMTP_TLS_CERT")
+SMTP_TLS_KEY = env("COLLECTE_SMTP_TLS_KEY")
+INTAKE_RATE_PER_MINUTE = float(env("COLLECTE_INTAKE_RATE_PER_MINUTE", "120"))  # per folder, per listener
+INTAKE_RATE_BURST = float(env("COLLECTE_INTAKE_RATE_BURST", "600"))
+INTAKE_MAX_ATTEMPTS = int(env("COLLECTE_INTAKE_MAX_ATTEMPTS", "5"))
 
 # Files through Django's storage API: a local folder by default.
 MEDIA_ROOT = str(DATA_DIR / "files")

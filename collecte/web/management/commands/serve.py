@@ -1,4 +1,4 @@
-"""`collecte serve`: web and worker together (the SMTP listener joins with the intake issue); stopped together."""
+"""`collecte serve`: web, SMTP listener and worker together; stopped together."""
 import os
 import signal
 import subprocess
@@ -9,9 +9,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
-def process_commands(host, port):
+def process_commands(host, port, smtp_port):
     python = sys.executable
     return {
+        "smtpd": [python, "-m", "collecte.cli", "smtpd", "--host", host, "--port", str(smtp_port)],
         "web": [python, "-m", "uvicorn", "collecte.asgi:application", "--host", host, "--port", str(port),
                 "--no-access-log", "--lifespan", "off"],
         "worker": [python, "-m", "collecte.cli", "run_huey", "--quiet"],
@@ -19,15 +20,17 @@ def process_commands(host, port):
 
 
 class Command(BaseCommand):
-    help = "Start the web server and the job worker together; Ctrl-C stops both."
+    help = "Start the web server, the SMTP listener and the job worker together; Ctrl-C stops them all."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("COLLECTE_WEB_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=settings.WEB_PORT)
+        parser.add_argument("--smtp-port", type=int, default=settings.SMTP_PORT)
 
-    def handle(self, *args, host, port, **options):
-        children = {name: subprocess.Popen(cmd) for name, cmd in process_commands(host, port).items()}
-        self.stdout.write(f"collecte: web on http://{host}:{port}/ , worker started (Ctrl-C stops everything)")
+    def handle(self, *args, host, port, smtp_port, **options):
+        children = {name: subprocess.Popen(cmd) for name, cmd in process_commands(host, port, smtp_port).items()}
+        self.stdout.write(f"collecte: web on http://{host}:{port}/ , SMTP on {host}:{smtp_port}, worker started "
+                          "(Ctrl-C stops everything)")
         stopping = []
 
         def stop(signum, frame):

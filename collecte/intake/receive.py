@@ -1,0 +1,63 @@
+"""Accepting a message: store its raw bytes durably, commit one InboundMessage per folder, queue the work.
+
+Shared by the SMTP listener, IMAP polling, uploads and the API. Nothing here parses the message.
+"""
+import hashlib
+import logging
+
+from django.db import transaction
+
+from collecte.tenancy.models import IntakeAddress
+
+from .models import InboundMessage
+from .storage import raw_message_name, save_durably
+
+log = logging.getLogger(__name__)
+
+
+def accept_email(raw: bytes, addresses: list[IntakeAddress], source=InboundMessage.Source.SMTP,
+                 envelope_from="", remote_addr="") -> list[InboundMessage]:
+    """One stored copy of the raw bytes, one row per folder (a message to several of our addresses lands once
+    in each folder, through the first of its addresses there). Returns the rows, committed."""
+    name = save_durably(raw_message_name(), raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    by_folder: dict[int, IntakeAddress] = {}
+    for address in addresses:
+        by_folder.setdefault(address.folder_id, address)
+    with transaction.atomic():
+        rows = [InboundMessage.objects.create(
+            folder_id=address.folder_id, address=address, module=_module_of(address), member=address.member,
+            source=source, raw=name, raw_size=len(raw), raw_sha256=digest, envelope_from=envelope_from[:500],
+            envelope_to=address.email, remote_addr=remote_addr) for address in by_folder.values()]
+    queue_processing(rows)
+    return rows
+
+
+def accept_file(folder, module, filename, content: bytes, source=InboundMessage.Source.UPLOAD, uploaded_by=None,
+                member=None) -> InboundMessage:
+    """An uploaded file enters the same pipeline from the file handling on."""
+    name = save_durably(f"{raw_message_name()[:-4]}.upload", content)
+    with transaction.atomic():
+        row = InboundMessage.objects.create(
+            folder=folder, module=module, member=member, uploaded_by=uploaded_by, source=source,
+            raw_kind=InboundMessage.RawKind.FILE, raw=name, raw_filename=filename[:255], raw_size=len(content),
+            raw_sha256=hashlib.sha256(content).hexdigest(), subject=filename[:500])
+    queue_processing([row])
+    return row
+
+
+def _module_of(address):
+    if address.module == IntakeAddress.Module.PERSONAL:
+        return IntakeAddress.Module.PURCHASES  # a user's own receipts are purchases (expenses)
+    return address.module
+
+
+def queue_processing(rows):
+    """Queue after commit. If queuing fails, the rows are safe: the sweeper finds messages left 'received'."""
+    from .tasks import process_message_task
+
+    for row in rows:
+        try:
+            transaction.on_commit(lambda pk=row.pk: process_message_task(pk))
+        except Exception:  # the queue is down: the periodic sweep will pick the message up
+            log.exception("could not queue message %s; the sweeper will retry", row.pk)

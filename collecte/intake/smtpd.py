@@ -1,0 +1,126 @@
+"""The SMTP listener for the dedicated addresses (an MX, not a relay: no AUTH).
+
+It does one thing: check each recipient at RCPT, store the message durably at DATA, answer. `250` is sent only
+once the raw bytes are fsynced and the rows committed; any failure before that is `451 4.3.0`, so the sender
+keeps the message and retries. Parsing happens later, in the worker.
+"""
+import asyncio
+import logging
+import ssl
+from concurrent.futures import ThreadPoolExecutor
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from django.conf import settings
+from django.db import close_old_connections
+
+from collecte.lib.redact import redact
+from collecte.tenancy.models import IntakeAddress
+
+from .ratelimit import FolderRateLimiter
+from .receive import accept_email
+
+log = logging.getLogger(__name__)
+
+# aiosmtpd's own size replies lack the enhanced status code senders log; RFC 3463 says 5.3.4.
+SIZE_REPLIES = {
+    "552 Error: message size exceeds fixed maximum message size": "552 5.3.4 Message size exceeds fixed maximum "
+                                                                  "message size",
+    "552 Error: Too much mail data": "552 5.3.4 Message size exceeds fixed maximum message size",
+}
+MAX_RECIPIENTS = 100
+
+
+class CollecteSMTP(SMTP):
+    # RFC 5321 caps lines at 1,000 octets, but real senders (bare-LF clients, unwrapped HTML) exceed it and
+    # Postfix takes them; refusing would lose their invoices. The message size limit still holds.
+    line_length_limit = 1024 * 1024
+
+    async def push(self, status):
+        return await super().push(SIZE_REPLIES.get(status, status))
+
+
+def _run_in_db_thread(fn, *args):
+    def call():
+        close_old_connections()
+        try:
+            return fn(*args)
+        finally:
+            close_old_connections()
+    return call
+
+
+class IntakeHandler:
+    def __init__(self, executor=None, limiter=None):
+        self.executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="smtp-db")
+        self.limiter = limiter or FolderRateLimiter(settings.INTAKE_RATE_PER_MINUTE, settings.INTAKE_RATE_BURST)
+
+    async def _db(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.executor, _run_in_db_thread(fn, *args))
+
+    async def handle_RCPT(self, server, session: Session, envelope: Envelope, address: str, rcpt_options):
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return "452 4.5.3 Too many recipients"
+        try:
+            intake = await self._db(IntakeAddress.resolve, address)
+        except Exception:
+            log.exception("recipient lookup failed for %s", redact(address))
+            return "451 4.3.0 Temporary failure, please retry"
+        if intake is None:
+            log.info("unknown recipient %s from %s", redact(address), session.peer)
+            return "550 5.1.1 No such mailbox here"
+        if not self.limiter.allow(intake.folder_id):
+            log.info("folder %s over its rate limit", intake.folder_id)
+            return "451 4.7.1 Too many messages for this mailbox, please retry later"
+        envelope.rcpt_tos.append(address)
+        addresses = getattr(envelope, "collecte_addresses", [])
+        addresses.append(intake)
+        envelope.collecte_addresses = addresses
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session: Session, envelope: Envelope):
+        raw = envelope.original_content or envelope.content
+        addresses = getattr(envelope, "collecte_addresses", [])
+        if not addresses:
+            return "554 5.5.1 No valid recipients"
+        peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer or "")
+        try:
+            rows = await self._db(accept_email, raw, addresses, "smtp", envelope.mail_from or "", peer)
+        except Exception:
+            log.exception("could not store a message from %s", peer)
+            return "451 4.3.0 Temporary failure, please retry"
+        return f"250 2.0.0 OK queued as {'+'.join(str(r.pk) for r in rows)}"
+
+
+def tls_context():
+    cert, key = settings.SMTP_TLS_CERT, settings.SMTP_TLS_KEY
+    if not (cert and key):
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def server_factory(handler):
+    context = tls_context()
+
+    def factory():
+        return CollecteSMTP(handler, data_size_limit=settings.SMTP_MAX_MESSAGE_BYTES, enable_SMTPUTF8=True,
+                            decode_data=False, hostname=settings.SMTP_HOSTNAME, tls_context=context,
+                            auth_required=False, ident="collecte ESMTP")
+    return factory
+
+
+async def start_server(host, port, handler=None):
+    handler = handler or IntakeHandler()
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(server_factory(handler), host=host, port=port, reuse_address=True)
+
+
+def serve_forever(host, port):
+    async def main():
+        server = await start_server(host, port)
+        log.info("SMTP listener on %s:%s (max %s bytes)", host, port, settings.SMTP_MAX_MESSAGE_BYTES)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
