@@ -33,6 +33,19 @@ def accept_email(raw: bytes, addresses: list[IntakeAddress], source=InboundMessa
     return rows
 
 
+def accept_email_for_folder(folder, module, raw: bytes, source=InboundMessage.Source.IMAP, envelope_from="",
+                            envelope_to="") -> InboundMessage:
+    """A message fetched for a folder by other means than its addresses (an IMAP mailbox, the API)."""
+    name = save_durably(raw_message_name(), raw)
+    with transaction.atomic():
+        row = InboundMessage.objects.create(
+            folder=folder, module=module, source=source, raw=name, raw_size=len(raw),
+            raw_sha256=hashlib.sha256(raw).hexdigest(), envelope_from=envelope_from[:500],
+            envelope_to=envelope_to[:500])
+    queue_processing([row])
+    return row
+
+
 def accept_file(folder, module, filename, content: bytes, source=InboundMessage.Source.UPLOAD, uploaded_by=None,
                 member=None) -> InboundMessage:
     """An uploaded file enters the same pipeline from the file handling on."""
