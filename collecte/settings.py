@@ -159,6 +159,8 @@ SMTP_TLS_KEY = env("COLLECTE_SMTP_TLS_KEY")
 INTAKE_RATE_PER_MINUTE = float(env("COLLECTE_INTAKE_RATE_PER_MINUTE", "120"))  # per folder, per listener
 INTAKE_RATE_BURST = float(env("COLLECTE_INTAKE_RATE_BURST", "600"))
 INTAKE_MAX_ATTEMPTS = int(env("COLLECTE_INTAKE_MAX_ATTEMPTS", "5"))
+# DKIM/SPF need DNS; tests give the checker a fixed zone instead.
+SENDER_AUTH_CHECKS = env_bool("COLLECTE_SENDER_AUTH_CHECKS", not TESTING)
 
 # Files through Django's storage API: a local folder by default.
 MEDIA_ROOT = str(DATA_DIR / "files")

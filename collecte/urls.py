@@ -4,7 +4,8 @@ from django.urls import include, path
 
 from collecte.accounts import views as accounts
 from collecte.api.urls import api
-from collecte.web.views import firm, folders, health, invitations, members, outbox, wizard
+from collecte.web.views import documents, firm, folders, health, invitations, members, messages, outbox, wizard
+from collecte.web.views import imap as imap_views
 
 auth_patterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
@@ -39,6 +40,21 @@ web_patterns = [
     path("outbox/", outbox.outbox, name="outbox"),
     path("firm/", firm.firm_page, name="firm"),
     path("healthz", health.healthz, name="healthz"),
+    path("folders/<int:folder_id>/messages/", messages.message_log, name="folder-messages"),
+    path("folders/<int:folder_id>/upload/", documents.upload, name="folder-upload"),
+    path("folders/<int:folder_id>/upload/done/", documents.upload_done, name="upload-done"),
+    path("messages/<int:message_id>/", messages.message_detail, name="message-detail"),
+    path("messages/<int:message_id>/raw/", messages.message_raw, name="message-raw"),
+    path("messages/<int:message_id>/retry/", messages.message_retry, name="message-retry"),
+    path("messages/<int:message_id>/release/", messages.message_release, name="message-release"),
+    path("documents/<int:document_id>/file/", documents.document_file, name="document-file"),
+    path("documents/<int:document_id>/unlock/", documents.document_unlock, name="document-unlock"),
+    path("folders/<int:folder_id>/imap/", imap_views.imap_list, name="imap-list"),
+    path("folders/<int:folder_id>/imap/add/", imap_views.imap_add, name="imap-add"),
+    path("folders/<int:folder_id>/imap/<int:mailbox_id>/", imap_views.imap_edit, name="imap-edit"),
+    path("folders/<int:folder_id>/imap/<int:mailbox_id>/test/", imap_views.imap_test, name="imap-test"),
+    path("folders/<int:folder_id>/imap/<int:mailbox_id>/poll/", imap_views.imap_poll, name="imap-poll"),
+    path("folders/<int:folder_id>/imap/<int:mailbox_id>/delete/", imap_views.imap_delete, name="imap-delete"),
 ]
 
 urlpatterns = [

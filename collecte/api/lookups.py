@@ -37,3 +37,18 @@ def managed_invitation(request, invitation_id):
     except Http404:
         raise not_found(_("Invitation introuvable.")) from None
     return invitation
+
+
+def visible_message(request, message_id, manage=False):
+    """A message the caller may see (its folder's log, or their own submissions); `manage` → 403 for others."""
+    try:
+        return access.get_message_for_user(request.auth, message_id, manage=manage)
+    except Http404:
+        raise not_found(_("Message introuvable.")) from None
+
+
+def visible_document(request, document_id):
+    try:
+        return access.get_document_for_user(request.auth, document_id)
+    except Http404:
+        raise not_found(_("Document introuvable.")) from None

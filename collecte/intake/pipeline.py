@@ -66,10 +66,60 @@ def _run_steps(message):
         if confirmation is not None:
             outcome.status, outcome.forwarding = Status.FORWARDING, _as_dict(confirmation)
             return outcome
-    outcome.documents = result.files
+        refusal = _sender_refusal(message, result)
+        if refusal:
+            outcome.status, outcome.reason = refusal
+            return outcome
+    outcome.documents = result.files or _body_as_document(message, result)
     outcome.skipped = [{"filename": s.filename, "content_type": s.content_type, "reason": s.reason,
                         "detail": s.detail} for s in result.skipped]
     return outcome
+
+
+def _sender_refusal(message, result):
+    """(status, reason) when the folder's sender policy stops this message; None when it may go on.
+    A person's approval (recorded on the message) lets a held message through."""
+    from .senders import candidate_senders, parse_allowed, sender_allowed
+
+    folder = message.folder
+    if folder.sender_policy == folder.SenderPolicy.OPEN or _approved(message):
+        return None
+    senders = candidate_senders(message.envelope_from, result.from_header)
+    if sender_allowed(parse_allowed(folder.allowed_senders), senders):
+        return None
+    status = Status.HELD if folder.sender_policy == folder.SenderPolicy.HOLD else Status.REJECTED
+    return status, ", ".join(senders) or "unknown_sender"
+
+
+def _approved(message):
+    return any(w.get("code") == "sender_approved" for w in message.warnings or [])
+
+
+def _body_as_document(message, result):
+    """The folder's option for receipts that live in the body: the text becomes a PDF document."""
+    if not message.folder.keep_body_as_pdf or not (result.body_text or "").strip():
+        return []
+    from collecte.lib.textpdf import text_to_pdf
+
+    from .mime import FilePart
+
+    header = "\n".join(f"{k}: {v}" for k, v in (("De", result.from_header), ("Objet", result.subject),
+                                                  ("Date", result.date_header)) if v)
+    content = text_to_pdf(result.body_text, title=header)
+    return [FilePart(filename="message.pdf", content=content, content_type="application/pdf", kind="pdf",
+                     origin="corps du message")]
+
+
+def release_held(message, user):
+    """A manager lets a held message through: it is processed as if its sender were allowed."""
+    warnings = list(message.warnings or []) + [{"code": "sender_approved", "detail": user.email}]
+    updated = InboundMessage.objects.filter(pk=message.pk, status=Status.HELD).update(
+        status=Status.RECEIVED, status_reason="", warnings=warnings)
+    if updated:
+        from .tasks import process_message_task
+
+        transaction.on_commit(lambda: process_message_task(message.pk))
+    return bool(updated)
 
 
 def _already_received(message, message_id):
@@ -101,6 +151,10 @@ def _commit(message, outcome):
         locked.save()
         if locked.status == Status.FORWARDING:
             transaction.on_commit(lambda: _relay_forwarding(locked.pk))
+        if locked.raw_kind == InboundMessage.RawKind.EMAIL and settings.SENDER_AUTH_CHECKS:
+            from .tasks import check_authentication_task
+
+            transaction.on_commit(lambda: check_authentication_task(locked.pk))
 
 
 def _final_status(outcome, created):

@@ -17,6 +17,20 @@ def process_message_task(message_id):
     process_message(message_id)
 
 
+@db_task()
+def check_authentication_task(message_id):
+    """DKIM/SPF after the documents exist: DNS is slow, and the results only warn."""
+    from .mailauth import check_authentication
+
+    message = InboundMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        return
+    results = check_authentication(message.read_raw(), message.envelope_from, message.remote_addr)
+    extra = results.warnings()
+    if extra:
+        InboundMessage.objects.filter(pk=message_id).update(warnings=list(message.warnings or []) + extra)
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep_waiting_messages():
     """A worker killed mid-job, or a queue that refused a job, leaves a message 'received': queue it again.
@@ -25,3 +39,5 @@ def sweep_waiting_messages():
     waiting = InboundMessage.objects.filter(status=InboundMessage.Status.RECEIVED, received_at__lt=cutoff)
     for pk in waiting.values_list("pk", flat=True)[:1000]:
         process_message_task(pk)
+
+from .imap_tasks import *  # noqa: E402,F401,F403  (djhuey imports only <app>.tasks; this registers the IMAP jobs)

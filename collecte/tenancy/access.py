@@ -149,3 +149,81 @@ def manageable_folders(user):
 
 def visible_firms(user):
     return Firm.objects.filter(memberships__user=user)
+
+
+# --- what arrived in a folder: messages (the intake log) and their documents -----------------------------------
+
+def _own_submissions(folder_access_, member_field, user_field):
+    """A standard user's own things: sent to their personal address, or uploaded by them.
+
+    A staff member without a folder-member row has no member; `Q(member=None)` would then match every message
+    without one, so the member condition is only added when there is a member."""
+    condition = Q(**{user_field: folder_access_.user})
+    if folder_access_.member is not None:
+        condition |= Q(**{member_field: folder_access_.member})
+    return condition
+
+
+def visible_messages(folder_access_):
+    """The folder's inbound messages the user may see: all of them, or a standard user's own."""
+    from collecte.intake.models import InboundMessage
+
+    messages = InboundMessage.objects.filter(folder=folder_access_.folder)
+    if folder_access_.can_see_all_documents:
+        return messages
+    return messages.filter(_own_submissions(folder_access_, "member", "uploaded_by"))
+
+
+def visible_documents(folder_access_):
+    """The folder's documents the user may see: all of them, or what a standard user submitted."""
+    from collecte.intake.models import Document
+
+    documents = Document.objects.filter(folder=folder_access_.folder)
+    if folder_access_.can_see_all_documents:
+        return documents
+    return documents.filter(_own_submissions(folder_access_, "submitted_by", "message__uploaded_by"))
+
+
+def get_message_for_user(user, message_id, manage=False):
+    """(access, message) for a message the user may see; 404 otherwise. `manage` (raw download, retry) needs the
+    admin role: 403 for a folder user looking at a message they may see but not manage."""
+    from collecte.intake.models import InboundMessage
+
+    folder_id = InboundMessage.objects.filter(pk=message_id).values_list("folder_id", flat=True).first()
+    if folder_id is None:
+        raise Http404("No such message")
+    folder_access_ = get_folder_access(user, folder_id)
+    message = visible_messages(folder_access_).filter(pk=message_id).first()
+    if message is None:
+        raise Http404("No such message")
+    if manage and not folder_access_.can_manage:
+        raise PermissionDenied("Managing messages needs the admin role")
+    return folder_access_, message
+
+
+def get_document_for_user(user, document_id):
+    """(access, document) for a document the user may see; 404 otherwise."""
+    from collecte.intake.models import Document
+
+    folder_id = Document.objects.filter(pk=document_id).values_list("folder_id", flat=True).first()
+    if folder_id is None:
+        raise Http404("No such document")
+    folder_access_ = get_folder_access(user, folder_id)
+    document = visible_documents(folder_access_).filter(pk=document_id).first()
+    if document is None:
+        raise Http404("No such document")
+    return folder_access_, document
+
+
+def visible_forwarding_confirmations(folder_access_):
+    """Forwarding confirmations for the folder's banner: all of them for managers; for anyone else only those sent
+    to their own personal address (the forwarding they are setting up themselves)."""
+    from collecte.intake.models import InboundMessage
+
+    confirmations = InboundMessage.objects.filter(folder=folder_access_.folder,
+                                                  status=InboundMessage.Status.FORWARDING)
+    if folder_access_.can_manage:
+        return confirmations
+    if folder_access_.member is None:
+        return confirmations.none()
+    return confirmations.filter(member=folder_access_.member)

@@ -61,6 +61,11 @@ class Membership(models.Model):
 class ClientFolder(models.Model):
     """One client company of the firm."""
 
+    class SenderPolicy(models.TextChoices):
+        OPEN = "open", _("Accepter tous les expéditeurs")
+        HOLD = "hold", _("Retenir pour approbation les messages d'expéditeurs non autorisés")
+        REJECT = "reject", _("Refuser les messages d'expéditeurs non autorisés (conservés, sans documents)")
+
     class ForwardingRecipients(models.TextChoices):
         ADMINS = "admins", _("Les administrateurs du dossier")
         COLLABORATORS = "collaborators", _("Des collaborateurs choisis")
@@ -81,6 +86,14 @@ class ClientFolder(models.Model):
     forwarding_collaborators = models.ManyToManyField(
         Membership, blank=True, related_name="forwarding_folders", verbose_name=_("collaborateurs destinataires"))
     forwarding_address = models.EmailField(_("adresse destinataire"), blank=True)
+    sender_policy = models.CharField(_("expéditeurs inconnus"), max_length=16, choices=SenderPolicy.choices,
+                                     default=SenderPolicy.OPEN)
+    allowed_senders = models.TextField(
+        _("expéditeurs autorisés"), blank=True,
+        help_text=_("Une adresse ou un domaine par ligne (par exemple : factures@fournisseur.fr, @fournisseur.fr)."))
+    keep_body_as_pdf = models.BooleanField(
+        _("conserver le corps de l'email en PDF quand il n'y a pas de pièce jointe"), default=False,
+        help_text=_("Pour les reçus qui figurent dans le texte du message."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

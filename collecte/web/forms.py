@@ -127,8 +127,10 @@ class FolderSettingsForm(forms.ModelForm):
     class Meta:
         model = ClientFolder
         fields = ["name", "sector", "base_currency", "language", "timezone", "forwarding_recipients",
-                  "forwarding_collaborators", "forwarding_address"]
-        widgets = {"forwarding_recipients": forms.RadioSelect,
+                  "forwarding_collaborators", "forwarding_address", "sender_policy", "allowed_senders",
+                  "keep_body_as_pdf"]
+        widgets = {"forwarding_recipients": forms.RadioSelect, "sender_policy": forms.RadioSelect,
+                   "allowed_senders": forms.Textarea(attrs={"rows": 4}),
                    "forwarding_collaborators": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):
@@ -147,7 +149,20 @@ class FolderSettingsForm(forms.ModelForm):
             self.add_error("forwarding_address", _("Indiquez l'adresse qui recevra les confirmations de transfert."))
         if mode == ClientFolder.ForwardingRecipients.COLLABORATORS and not data.get("forwarding_collaborators"):
             self.add_error("forwarding_collaborators", _("Choisissez au moins un collaborateur."))
+        if data.get("sender_policy", "open") != ClientFolder.SenderPolicy.OPEN and not data.get("allowed_senders"):
+            self.add_error("allowed_senders", _("Indiquez au moins un expéditeur autorisé, sinon tout serait "
+                                                "retenu ou refusé."))
         return data
+
+    def clean_allowed_senders(self):
+        from collecte.intake.senders import parse_allowed
+
+        text = self.cleaned_data.get("allowed_senders", "")
+        bad = [e for e in parse_allowed(text) if "." not in e.rpartition("@")[2]]
+        if bad:
+            raise forms.ValidationError(_("Ces lignes ne sont ni une adresse ni un domaine : %(bad)s")
+                                        % {"bad": ", ".join(bad)})
+        return text
 
 
 class AcceptInvitationForm(forms.Form):

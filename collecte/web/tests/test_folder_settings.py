@@ -6,7 +6,8 @@ from collecte.tenancy.models import ClientFolder
 from collecte.web.tests.helpers import assert_login_redirect, html
 
 VALID = {"name": "Boulangerie Martin & Fils", "sector": "C", "base_currency": "EUR", "language": "fr",
-         "timezone": "Europe/Paris", "forwarding_recipients": "admins", "forwarding_address": ""}
+         "timezone": "Europe/Paris", "forwarding_recipients": "admins", "forwarding_address": "",
+         "sender_policy": "open", "allowed_senders": ""}
 
 
 def url(world):
@@ -143,3 +144,22 @@ def test_it_offers_forwarding_only_to_staff_who_can_open_the_folder(world, clien
     offered = set(response.context["form"].fields["forwarding_collaborators"].queryset)
     assert offered == {world.owner_membership, world.collab_membership}
     assert world.unassigned_membership not in offered
+
+
+def test_it_saves_a_sender_policy_with_allowed_senders(world, client_for):
+    response = client_for(world.admin).post(url(world), {**VALID, "sender_policy": "hold",
+                                                         "allowed_senders": "@fournisseur.fr\ncompta@client.fr"})
+    assert response.status_code == 302
+    world.folder.refresh_from_db()
+    assert world.folder.sender_policy == "hold"
+
+
+def test_it_refuses_a_restrictive_policy_without_allowed_senders(world, client_for):
+    response = client_for(world.admin).post(url(world), {**VALID, "sender_policy": "reject"})
+    assert "Indiquez au moins un expéditeur autorisé" in html(response)
+
+
+def test_it_names_the_lines_that_are_neither_address_nor_domain(world, client_for):
+    response = client_for(world.admin).post(url(world), {**VALID, "sender_policy": "hold",
+                                                         "allowed_senders": "fournisseur\n@ok.fr"})
+    assert "fournisseur" in response.context["form"].errors["allowed_senders"][0]

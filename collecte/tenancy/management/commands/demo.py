@@ -101,4 +101,7 @@ def render_text(data):
     for f in data["folders"]:
         lines += ["", f"  Folder {f['id']} — {f['name']}:"]
         lines += [f"    {module:<16} {email}" for module, email in f["addresses"].items()]
+    first = data["folders"][0]["addresses"]["purchases"]
+    lines += ["", "  Send an invoice to a folder (the SMTP listener of `collecte serve`):",
+              f"    swaks --server 127.0.0.1:{settings.SMTP_PORT} --to {first} --attach @facture.pdf"]
     return "\n".join(lines) + "\n"
