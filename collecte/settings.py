@@ -130,13 +130,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Jobs: huey with a queue beside the data (SQLite) or in PostgreSQL.
 HUEY_IMMEDIATE = env_bool("COLLECTE_HUEY_IMMEDIATE", TESTING)
+# An idle consumer polls at most every half second, so a document shows up within a second of its 250.
+CONSUMER = {"workers": int(env("COLLECTE_WORKER_THREADS", "2")), "worker_type": "thread",
+            "initial_delay": 0.05, "backoff": 1.2, "max_delay": 0.5}
 if IS_SQLITE:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "collecte",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": CONSUMER,
     }
 else:
     _db = DATABASES["default"]
@@ -148,7 +151,7 @@ else:
                     f"dbname={_db['NAME']} user={_db.get('USER') or ''} password={_db.get('PASSWORD') or ''}"),
         },
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": 4, "worker_type": "thread"},
+        "consumer": CONSUMER,
     }
 
 # Intake: the SMTP listener and the processing of what arrives.

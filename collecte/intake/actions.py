@@ -17,6 +17,7 @@ from collecte.tenancy.models import IntakeAddress
 
 from . import pipeline
 from .models import Document, InboundMessage
+from .pdf import UnreadablePdf, WrongPassword, unlock_pdf
 from .receive import accept_file
 from .storage import save_durably
 
@@ -96,8 +97,6 @@ def unlock_document(document, password):
 
     The encrypted original is kept in storage (its name in the flags). The sha256 stays that of the file as it
     arrived: it is the de-duplication key, so the same protected file arriving again is still a duplicate."""
-    from .pdf import UnreadablePdf, WrongPassword, unlock_pdf
-
     if document.status != Document.Status.NEEDS_PASSWORD:
         raise _not_locked()
     with default_storage.open(document.file, "rb") as f:

@@ -20,7 +20,7 @@ from collecte.intake.imap import poll_mailbox, test_connection
 from collecte.intake.imap_tasks import poll_due_imap_mailboxes
 from collecte.intake.models import ImapMailbox, ImapSeenMessage, InboundMessage
 
-from .dovecot import dovecot, imap_account  # noqa: F401  (fixtures)
+from .dovecot import dovecot, free_port, imap_account  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the pipeline runs on commit, as in production
 
@@ -344,7 +344,7 @@ def test_the_password_never_reaches_the_logs(make_mailbox, account, caplog):
     caplog.set_level(logging.DEBUG)
     account.append(email("Journal"))
     poll_mailbox(make_mailbox())
-    poll_mailbox(make_mailbox(port=1))  # refused: an error is logged
+    poll_mailbox(make_mailbox(port=free_port()))  # refused: an error is logged
     wrong = make_mailbox(secret="a-wrong-password-123")
     poll_mailbox(wrong)
     assert caplog.records
@@ -399,8 +399,9 @@ def test_the_connection_test_reports_an_unknown_host(make_mailbox):
 
 
 def test_the_connection_test_reports_a_refused_port(make_mailbox):
-    ok, message = test_connection(make_mailbox(port=1))
-    assert not ok and message == "Le serveur 127.0.0.1 refuse la connexion sur le port 1 : vérifiez le port."
+    port = free_port()  # nothing listens there
+    ok, message = test_connection(make_mailbox(port=port))
+    assert not ok and message == f"Le serveur 127.0.0.1 refuse la connexion sur le port {port} : vérifiez le port."
 
 
 def test_the_connection_test_reports_a_timeout(make_mailbox, settings):
@@ -473,7 +474,7 @@ def test_a_mailbox_polled_four_and_a_half_minutes_ago_is_due_every_five(world):
 
 
 def test_the_periodic_job_survives_an_unreachable_server(world, make_mailbox):
-    broken = make_mailbox(port=1)
+    broken = make_mailbox(port=free_port())
     poll_due_imap_mailboxes.call_local()
     broken.refresh_from_db()
     assert broken.last_error.startswith("Le serveur 127.0.0.1 refuse la connexion")

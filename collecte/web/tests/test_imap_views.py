@@ -237,3 +237,12 @@ def test_anonymous_visitors_are_sent_to_the_login_page(world, client):
     for method, url in every_request(world, mailbox):
         assert_login_redirect(getattr(client, method)(url))
     assert ImapMailbox.objects.count() == 1
+
+
+def test_a_pasted_token_loses_its_line_end_but_a_password_keeps_its_spaces(world, client_for):
+    client = client_for(world.owner)
+    add = reverse("imap-add", args=[world.folder.pk])
+    assert client.post(add, form_data(auth="xoauth2", secret="ya29.token\n")).status_code == 302
+    assert client.post(add, form_data(secret=" avec espaces ")).status_code == 302
+    token, password = ImapMailbox.objects.order_by("pk")
+    assert (token.get_secret(), password.get_secret()) == ("ya29.token", " avec espaces ")

@@ -83,8 +83,10 @@ class ImapMailboxForm(forms.ModelForm):
 
     def save(self, commit=True):
         mailbox = super().save(commit=False)
-        if self.cleaned_data.get("secret"):
-            mailbox.set_secret(self.cleaned_data["secret"])
+        secret = self.cleaned_data.get("secret")
+        if secret:
+            # A pasted token often drags a line end along; a password keeps its spaces, they may be part of it.
+            mailbox.set_secret(secret.strip() if mailbox.auth == ImapMailbox.Auth.XOAUTH2 else secret)
         if commit:
             mailbox.save()
         return mailbox
