@@ -5,7 +5,6 @@ The web views and the API call these same functions (DESIGN.md: pure core, thin 
 IntakeError with a French sentence for the person and a stable code for scripts; the edges only format them.
 """
 import posixpath
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -137,8 +136,7 @@ def _split_if_needed(document, content):
     message = document.message
     if message is None or document.module not in pipeline.SPLIT_MODULES or document.split_from_id:
         return
-    part = SimpleNamespace(content=content, filename=document.filename)
-    pipeline._split(message, document, part)
+    pipeline.split_document(message, document, content)
 
 
 def original_file(document):

@@ -183,7 +183,7 @@ def _create_documents(message, names, part):
                              einvoice_xml=names["xml"], flags=list(part.flags))
     documents = [document]
     if (message.module in SPLIT_MODULES and part.kind == "pdf" and document.status == Document.Status.TO_EXTRACT):
-        documents += _split(message, document, part)
+        documents += split_document(message, document, part.content)
     return documents
 
 
@@ -211,17 +211,17 @@ def _initial_status(flags):
     return Document.Status.TO_EXTRACT
 
 
-def _split(message, document, part):
+def split_document(message, document, content):
     """Each page of a multi-page PDF becomes its own document; the original is kept, marked split."""
     from .pdf import split_pages
     from .storage import save_durably
 
-    pages = split_pages(part.content)
+    pages = split_pages(content)
     if len(pages) < 2:
         return []
     document.status = Document.Status.SPLIT
     document.save(update_fields=["status"])
-    stem = part.filename.rsplit(".", 1)[0]
+    stem = document.filename.rsplit(".", 1)[0]
     children = []
     for number, page in enumerate(pages, start=1):
         name = f"{stem}-p{number}.pdf"
