@@ -23,7 +23,6 @@ from .storage import save_durably
 UPLOAD_MODULES = [module.value for module in IntakeAddress.FOLDER_MODULES]
 UNLOCKED = "unlocked"
 # The encrypted original stays in storage; its name is kept beside the flags (Document has no field for it yet).
-ORIGINAL_FILE_PREFIX = "original_file:"
 
 
 class IntakeError(Exception):
@@ -124,9 +123,10 @@ def _swap_in_unlocked(document, stored, unlocked):
                   .filter(pk=document.pk, status=Document.Status.NEEDS_PASSWORD).first())
         if locked is None:
             raise _not_locked()
-        locked.flags = [*locked.flags, UNLOCKED, f"{ORIGINAL_FILE_PREFIX}{locked.file}"]
+        locked.flags = [*locked.flags, UNLOCKED]
+        locked.original_file = locked.file
         locked.file, locked.size, locked.status = stored, len(unlocked), Document.Status.TO_EXTRACT
-        locked.save(update_fields=["flags", "file", "size", "status"])
+        locked.save(update_fields=["flags", "original_file", "file", "size", "status"])
         _split_if_needed(locked, unlocked)
     return locked
 
@@ -141,12 +141,8 @@ def _split_if_needed(document, content):
 
 def original_file(document):
     """Storage name of the file as it arrived, for a document that was unlocked (else its own file)."""
-    for flag in document.flags:
-        if flag.startswith(ORIGINAL_FILE_PREFIX):
-            return flag[len(ORIGINAL_FILE_PREFIX):]
-    return document.file
+    return document.original_file or document.file
 
 
 def display_flags(document):
-    """The flags a person reads (the original's storage name is bookkeeping, not a flag)."""
-    return [flag for flag in document.flags if not flag.startswith(ORIGINAL_FILE_PREFIX)]
+    return list(document.flags)

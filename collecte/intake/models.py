@@ -98,6 +98,7 @@ class Document(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     einvoice_xml = models.CharField(max_length=300, blank=True)  # storage name of the XML that came beside it
+    original_file = models.CharField(max_length=300, blank=True)  # the file as it arrived, when `file` was unlocked
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TO_EXTRACT, db_index=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="duplicates")
