@@ -34,3 +34,8 @@ $(VENV)/.installed: pyproject.toml
 
 clean:
 	rm -rf $(VENV) var
+
+# `make bench`: the intake benchmarks of bench/ (bench/README.md), on the same setup as `make test`.
+.PHONY: bench
+bench: setup
+	bench/run-intake

@@ -260,16 +260,22 @@ class Instance:
         import psycopg
 
         db = dj_database_url.parse(url)
-        self.pg_admin = dict(host=db.get("HOST") or "localhost", port=db.get("PORT") or 5432,
-                             user=db.get("USER") or None, password=db.get("PASSWORD") or None,
-                             dbname=db.get("NAME") or "postgres", autocommit=True)
+        admin = dict(host=db.get("HOST") or "localhost", port=db.get("PORT") or 5432,
+                     user=db.get("USER") or None, password=db.get("PASSWORD") or None, autocommit=True)
         self.pg_dbname = f"collecte_bench_{uuid.uuid4().hex[:10]}"
-        try:
-            with psycopg.connect(**self.pg_admin) as conn:
-                conn.execute(f'CREATE DATABASE "{self.pg_dbname}"')
-        except psycopg.Error as exc:
+        errors = []
+        # The server's maintenance database first (the URL's own database may not exist yet), then the URL's.
+        for dbname in dict.fromkeys(["postgres", db.get("NAME") or "postgres"]):
+            try:
+                with psycopg.connect(dbname=dbname, **admin) as conn:
+                    conn.execute(f'CREATE DATABASE "{self.pg_dbname}"')
+                self.pg_admin = dict(admin, dbname=dbname)
+                break
+            except psycopg.Error as exc:
+                errors.append(f"{dbname}: {exc}".strip())
+        else:
             self.pg_dbname = None
-            raise BenchError(f"cannot create a temporary database through {url}: {exc}") from None
+            raise BenchError(f"cannot create a temporary database on the server of {url}: {'; '.join(errors)}")
         password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
         return (f"postgres://{db.get('USER') or ''}{password}@{self.pg_admin['host']}:{self.pg_admin['port']}/"
                 f"{self.pg_dbname}")

@@ -31,6 +31,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=60, help="how long to send")
     parser.add_argument("--pdf-bytes", type=int, default=30_000, help="size of each message's PDF")
     parser.add_argument("--wait", type=float, default=60, help="seconds to wait for the last documents")
+    parser.add_argument("--huey-args", default=" ".join(HUEY_ARGS),
+                        help="options for collecte run_huey (default: %(default)s; '' for huey's defaults)")
     parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the goal is missed")
     args = parser.parse_args()
@@ -86,7 +88,8 @@ def _close(smtp):
 
 
 def run(args):
-    with h.Instance("latency", huey_args=HUEY_ARGS, keep=args.keep) as inst:
+    huey_args = args.huey_args.split()
+    with h.Instance("latency", huey_args=huey_args, keep=args.keep) as inst:
         from django.db import close_old_connections
         from django.db.models import Min
 
@@ -101,7 +104,7 @@ def run(args):
             messages.append((message_id, h.make_message(inst.address, pdf, f"Facture FA-{run_id}-{i:05d}",
                                                         message_id=f"<{message_id}>")))
         h.log(f"instance: {inst.describe()}; {count} messages of ~{len(messages[0][1])} bytes; "
-              f"worker: run_huey {' '.join(HUEY_ARGS)}")
+              f"worker: run_huey {' '.join(huey_args)}")
         inst.start_smtpd()
         inst.start_worker()
         _warm_up(inst)
@@ -138,11 +141,11 @@ def run(args):
              ("load", f"{args.rate:g} msg/s for {args.seconds:g} s; achieved "
                       f"{len(sender.acked) / sent_seconds:.1f} msg/s ({sender.late} sends late by > 50 ms)"),
              ("message size", f"~{len(messages[0][1])} bytes (PDF ~{args.pdf_bytes} bytes)"),
-             ("worker options", f"run_huey {' '.join(HUEY_ARGS)}"),
+             ("worker options", f"run_huey {' '.join(huey_args) or '(huey defaults)'}"),
              ("", None)]
     summary = {"bench": "intake_latency", "database": inst.engine, "rate": args.rate, "seconds": args.seconds,
                "sent": count, "acknowledged": len(sender.acked), "with_documents": len(latencies),
-               "missing_documents": len(missing)}
+               "missing_documents": len(missing), "huey_args": " ".join(huey_args)}
     if latencies:
         figures = {name: h.percentile(latencies, p) for name, p in (("p50", 50), ("p95", 95), ("p99", 99))}
         figures["max"] = max(latencies)
