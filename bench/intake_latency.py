@@ -4,8 +4,9 @@ its own small invoice PDF and Message-ID. Per message: time from end of DATA (se
 to its documents created (Document.created_at; extraction is not included). Prints p50, p95, p99, max.
 Goal: p99 < 1 s.
 
-The worker (`collecte run_huey`) polls its queue fast: `--delay 0.05 --max-delay 0.5` (huey's defaults are
-0.1 s and 10 s, with a 1.15 back-off, so an idle consumer would otherwise sleep up to 10 s between polls).
+The worker (`collecte run_huey`) is told to poll its queue fast: `--delay 0.05 --max-delay 0.5` (huey's own
+defaults are 0.1 s and 10 s, so an idle consumer could sleep up to 10 s between polls; collecte's settings.py
+CONSUMER now sets the same 0.05/0.5, but the benchmark passes them explicitly; `--huey-args ''` uses the settings).
 
 A measurement: exits 0 whether or not the goal is met (PASS/FAIL is printed); --strict exits 1 on FAIL.
 Exits 2 when the benchmark cannot run.

@@ -230,5 +230,9 @@ LOGGING = {
     "filters": {"redact": {"()": "collecte.lib.redact.RedactSecretsFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("COLLECTE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # aiosmtpd logs every SMTP command at INFO: a dozen lines per message, and a real cost at volume.
+        "mail.log": {"level": "WARNING"},
+    },
 }

@@ -16,9 +16,10 @@ log = logging.getLogger(__name__)
 
 
 def accept_email(raw: bytes, addresses: list[IntakeAddress], source=InboundMessage.Source.SMTP,
-                 envelope_from="", remote_addr="") -> list[InboundMessage]:
+                 envelope_from="", remote_addr="", queue=True) -> list[InboundMessage]:
     """One stored copy of the raw bytes, one row per folder (a message to several of our addresses lands once
-    in each folder, through the first of its addresses there). Returns the rows, committed."""
+    in each folder, through the first of its addresses there). Returns the rows, committed; with queue=False
+    the caller queues their processing itself (the SMTP listener does it after answering)."""
     name = save_durably(raw_message_name(), raw)
     digest = hashlib.sha256(raw).hexdigest()
     by_folder: dict[int, IntakeAddress] = {}
@@ -29,7 +30,8 @@ def accept_email(raw: bytes, addresses: list[IntakeAddress], source=InboundMessa
             folder_id=address.folder_id, address=address, module=_module_of(address), member=address.member,
             source=source, raw=name, raw_size=len(raw), raw_sha256=digest, envelope_from=envelope_from[:500],
             envelope_to=address.email, remote_addr=remote_addr) for address in by_folder.values()]
-    queue_processing(rows)
+    if queue:
+        queue_processing(rows)
     return rows
 
 

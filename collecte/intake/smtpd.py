@@ -9,7 +9,7 @@ import logging
 import ssl
 from concurrent.futures import ThreadPoolExecutor
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -17,7 +17,7 @@ from collecte.lib.redact import redact
 from collecte.tenancy.models import IntakeAddress
 
 from .ratelimit import FolderRateLimiter
-from .receive import accept_email
+from .receive import accept_email, queue_processing
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,61 @@ class CollecteSMTP(SMTP):
     line_length_limit = 1024 * 1024
 
     async def push(self, status):
+        if status.startswith("250-AUTH"):
+            return None  # an MX offers no AUTH, with or without TLS (aiosmtpd would list it after STARTTLS)
         return await super().push(SIZE_REPLIES.get(status, status))
+
+    @syntax("AUTH <mechanism>")
+    async def smtp_AUTH(self, arg):
+        await self.push("502 5.5.1 No AUTH here: this is a mail exchanger, not a relay")
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg):
+        """aiosmtpd reads DATA one line per await (thousands for a PDF); this reads up to the terminator in
+        large pieces, with the same checks, dot-unstuffing and replies."""
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        if not self.envelope.rcpt_tos:
+            return await self.push("503 Error: need RCPT command")
+        if arg:
+            return await self.push("501 Syntax: DATA")
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        try:
+            content = await read_data(self._reader, self.data_size_limit)
+        except asyncio.IncompleteReadError:
+            return  # the client went away mid-message: nothing was acknowledged, nothing is kept
+        if content is None:
+            self._set_post_data_state()
+            return await self.push("552 5.3.4 Message size exceeds fixed maximum message size")
+        self.envelope.content = self.envelope.original_content = content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push("250 OK" if status is MISSING else status)
+
+
+async def read_data(reader, limit):
+    """The message up to <CRLF>.<CRLF>, dot-unstuffed (RFC 5321 §4.5.2); None when it exceeds `limit`.
+    Reads no byte past the terminator, so pipelined commands stay in the reader."""
+    data, too_much = bytearray(), False
+    while True:
+        try:
+            piece = await reader.readuntil(b".\r\n")
+        except asyncio.LimitOverrunError as overrun:
+            piece = await reader.readexactly(overrun.consumed)
+        data += piece
+        if data.endswith(b".\r\n") and (len(data) == 3 or data[-5:-3] == b"\r\n"):
+            break
+        if limit and len(data) > limit + 5:
+            too_much = True
+            del data[:-5]  # keep only what the terminator check needs
+    if too_much:
+        return None
+    body = bytes(data[:-3])
+    if limit and len(body) > limit:
+        return None
+    if body.startswith(b"."):
+        body = body[1:]
+    return body.replace(b"\r\n.", b"\r\n")
 
 
 def _run_in_db_thread(fn, *args):
@@ -84,10 +138,12 @@ class IntakeHandler:
             return "554 5.5.1 No valid recipients"
         peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer or "")
         try:
-            rows = await self._db(accept_email, raw, addresses, "smtp", envelope.mail_from or "", peer)
+            rows = await self._db(accept_email, raw, addresses, "smtp", envelope.mail_from or "", peer, False)
         except Exception:
             log.exception("could not store a message from %s", peer)
             return "451 4.3.0 Temporary failure, please retry"
+        # The rows are durable: queuing their processing need not hold up the 250 (a lost job is swept up).
+        asyncio.get_running_loop().run_in_executor(self.executor, _run_in_db_thread(queue_processing, rows))
         return f"250 2.0.0 OK queued as {'+'.join(str(r.pk) for r in rows)}"
 
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from .models import InboundMessage
 
@@ -29,6 +29,20 @@ def check_authentication_task(message_id):
     extra = results.warnings()
     if extra:
         InboundMessage.objects.filter(pk=message_id).update(warnings=list(message.warnings or []) + extra)
+
+
+@on_startup()
+def requeue_on_worker_start():
+    """A worker killed mid-job took its job with it: at start, queue every message still waiting at once,
+    rather than after the periodic sweep's delay (processing is idempotent, so extra jobs are harmless)."""
+    from django.db import close_old_connections
+
+    close_old_connections()
+    try:
+        for pk in InboundMessage.objects.filter(status=InboundMessage.Status.RECEIVED).values_list("pk", flat=True)[:5000]:
+            process_message_task(pk)
+    finally:
+        close_old_connections()
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -180,3 +180,36 @@ def test_it_takes_lines_longer_than_the_rfc_allows(world, listener):
     with smtplib.SMTP(listener.host, listener.port, timeout=10) as client:
         assert client.sendmail("a@example.com", [to], raw) == {}
     assert InboundMessage.objects.filter(folder=world.folder).count() == 1
+
+
+def stored_raw(folder):
+    row = InboundMessage.objects.get(folder=folder)
+    with default_storage.open(row.raw, "rb") as f:
+        return f.read()
+
+
+def test_it_stores_the_message_byte_for_byte_after_dot_unstuffing(world, listener):
+    to = address(world.folder)
+    raw = (f"From: a@example.com\r\nTo: {to}\r\nSubject: dots\r\n\r\n.leading dot\r\n..two dots\r\nend.\r\n"
+           ".\r\n.").encode()
+    with smtplib.SMTP(listener.host, listener.port, timeout=10) as client:
+        client.sendmail("a@example.com", [to], raw)  # smtplib dot-stuffs; the listener must undo it exactly
+    assert stored_raw(world.folder) == raw + b"\r\n"
+
+
+def test_it_takes_several_messages_on_one_connection(world, listener):
+    to = address(world.folder)
+    with smtplib.SMTP(listener.host, listener.port, timeout=10) as client:
+        for n in range(3):
+            client.sendmail("a@example.com", [to], f"Subject: {n}\r\n\r\nbody {n}\r\n".encode())
+    assert InboundMessage.objects.filter(folder=world.folder).count() == 3
+
+
+def test_it_refuses_auth_even_after_starttls(world, settings, tmp_path):
+    settings.SMTP_TLS_CERT, settings.SMTP_TLS_KEY = _self_signed(tmp_path)
+    with RunningListener() as listener, smtplib.SMTP(listener.host, listener.port, timeout=10) as client:
+        client.starttls(context=ssl._create_unverified_context())
+        client.ehlo()
+        assert not client.has_extn("auth")
+        code, _text = client.docmd("AUTH", "PLAIN AGFAAGI=")
+        assert code == 502
