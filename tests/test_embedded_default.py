@@ -121,3 +121,40 @@ def _output(process):
     if process.poll() is None:
         return "(still running)"
     return process.stdout.read()[-3000:]
+
+
+def test_it_takes_an_invoice_sent_with_swaks_as_the_readme_says(instance, tmp_path):
+    """The issue's "done when": swaks to the purchases address gives a document; an unknown address gets 550."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("swaks"):
+        pytest.skip("swaks is not installed (make test installs it)")
+    data = demo(instance)
+    pdf = tmp_path / "facture.pdf"
+    import pikepdf
+
+    document = pikepdf.new()
+    document.add_blank_page()
+    document.save(pdf)
+    port, smtp_port = free_port(), free_port()
+    server = start(instance, "serve", "--port", str(port), "--smtp-port", str(smtp_port))
+    purchases = data["folders"][0]["addresses"]["purchases"]
+    try:
+        assert wait_for(lambda: _status(f"http://127.0.0.1:{port}/login/") == 200), _output(server)
+
+        def swaks(to, *extra):
+            return subprocess.run(["swaks", "--server", f"127.0.0.1:{smtp_port}", "--to", to, *extra],
+                                  capture_output=True, text=True, timeout=60)
+
+        sent = swaks(purchases, "--attach", f"@{pdf}")
+        assert sent.returncode == 0, sent.stdout[-2000:]
+        assert "250 2.0.0 OK" in sent.stdout
+        count = ("from collecte.intake.models import Document; "
+                 f"print(Document.objects.filter(folder_id={data['folders'][0]['id']}, filename='facture.pdf').count())")
+        assert wait_for(lambda: collecte(instance, "shell", "-c", count).stdout.strip() == "1", timeout=60)
+        refused = swaks("nobody.abcdefghjkmnpq@localhost")
+        assert "550 5.1.1" in refused.stdout
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)

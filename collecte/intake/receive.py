@@ -20,19 +20,38 @@ def accept_email(raw: bytes, addresses: list[IntakeAddress], source=InboundMessa
     """One stored copy of the raw bytes, one row per folder (a message to several of our addresses lands once
     in each folder, through the first of its addresses there). Returns the rows, committed; with queue=False
     the caller queues their processing itself (the SMTP listener does it after answering)."""
-    name = save_durably(raw_message_name(), raw)
-    digest = hashlib.sha256(raw).hexdigest()
-    by_folder: dict[int, IntakeAddress] = {}
-    for address in addresses:
-        by_folder.setdefault(address.folder_id, address)
+    stored = StoredEmail(store_raw(raw), raw, addresses, source, envelope_from, remote_addr)
     with transaction.atomic():
-        rows = [InboundMessage.objects.create(
-            folder_id=address.folder_id, address=address, module=_module_of(address), member=address.member,
-            source=source, raw=name, raw_size=len(raw), raw_sha256=digest, envelope_from=envelope_from[:500],
-            envelope_to=address.email, remote_addr=remote_addr) for address in by_folder.values()]
+        rows = record_email(stored)
     if queue:
         queue_processing(rows)
     return rows
+
+
+class StoredEmail:
+    """A message whose raw bytes are durable, waiting for its rows."""
+
+    def __init__(self, name, raw, addresses, source=InboundMessage.Source.SMTP, envelope_from="", remote_addr=""):
+        self.name, self.size, self.digest = name, len(raw), hashlib.sha256(raw).hexdigest()
+        self.addresses, self.source = addresses, source
+        self.envelope_from, self.remote_addr = envelope_from, remote_addr
+
+
+def store_raw(raw: bytes, sync_dir=True) -> str:
+    return save_durably(raw_message_name(), raw, sync_dir=sync_dir)
+
+
+def record_email(stored: StoredEmail) -> list[InboundMessage]:
+    """The rows of one stored message, one per folder; call inside a transaction (the listener records many
+    messages in one, to share the cost of the commit)."""
+    by_folder: dict[int, IntakeAddress] = {}
+    for address in stored.addresses:
+        by_folder.setdefault(address.folder_id, address)
+    return [InboundMessage.objects.create(
+        folder_id=address.folder_id, address=address, module=_module_of(address), member=address.member,
+        source=stored.source, raw=stored.name, raw_size=stored.size, raw_sha256=stored.digest,
+        envelope_from=stored.envelope_from[:500], envelope_to=address.email, remote_addr=stored.remote_addr)
+        for address in by_folder.values()]
 
 
 def accept_email_for_folder(folder, module, raw: bytes, source=InboundMessage.Source.IMAP, envelope_from="",

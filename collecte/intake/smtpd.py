@@ -17,7 +17,10 @@ from collecte.lib.redact import redact
 from collecte.tenancy.models import IntakeAddress
 
 from .ratelimit import FolderRateLimiter
-from .receive import accept_email, queue_processing
+from django.db import transaction
+
+from .receive import StoredEmail, queue_processing, record_email, store_raw
+from .storage import sync_directories_of
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +106,59 @@ def _run_in_db_thread(fn, *args):
     return call
 
 
+def _store(raw, addresses, envelope_from, peer):
+    return StoredEmail(store_raw(raw, sync_dir=False), raw, addresses, "smtp", envelope_from, peer)
+
+
+def _record_batch(batch):
+    sync_directories_of([stored.name for stored in batch])  # the files' entries are durable before their rows
+    with transaction.atomic():
+        return [record_email(stored) for stored in batch]
+
+
+class GroupCommitter:
+    """Messages arriving together share one database commit (group commit): each message's file is written and
+    fsynced in parallel, then the rows of all waiting messages are committed in one transaction, and only then
+    does each get its 250. While one commit runs, the next batch gathers."""
+
+    def __init__(self, executor, max_batch=100):
+        self.executor, self.max_batch = executor, max_batch
+        self.pending: list[tuple[StoredEmail, asyncio.Future]] = []
+        self.flushing = False
+
+    async def submit(self, raw, addresses, envelope_from, peer):
+        loop = asyncio.get_running_loop()
+        stored = await loop.run_in_executor(self.executor,
+                                            _run_in_db_thread(_store, raw, addresses, envelope_from, peer))
+        future = loop.create_future()
+        self.pending.append((stored, future))
+        if not self.flushing:
+            self.flushing = True
+            loop.create_task(self._flush())
+        return await future
+
+    async def _flush(self):
+        loop = asyncio.get_running_loop()
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[:self.max_batch], self.pending[self.max_batch:]
+                try:
+                    results = await loop.run_in_executor(
+                        self.executor, _run_in_db_thread(_record_batch, [stored for stored, _ in batch]))
+                except Exception as exc:
+                    results = [exc] * len(batch)
+                for (_, future), result in zip(batch, results):
+                    if not future.done():
+                        future.set_exception(result) if isinstance(result, Exception) else future.set_result(result)
+        finally:
+            self.flushing = False
+
+
 class IntakeHandler:
     def __init__(self, executor=None, limiter=None):
         self.executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="smtp-db")
         self.limiter = limiter or FolderRateLimiter(settings.INTAKE_RATE_PER_MINUTE, settings.INTAKE_RATE_BURST)
+        self.committer = GroupCommitter(self.executor)
 
     async def _db(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.executor, _run_in_db_thread(fn, *args))
@@ -138,7 +190,7 @@ class IntakeHandler:
             return "554 5.5.1 No valid recipients"
         peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer or "")
         try:
-            rows = await self._db(accept_email, raw, addresses, "smtp", envelope.mail_from or "", peer, False)
+            rows = await self.committer.submit(raw, addresses, envelope.mail_from or "", peer)
         except Exception:
             log.exception("could not store a message from %s", peer)
             return "451 4.3.0 Temporary failure, please retry"

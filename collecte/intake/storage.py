@@ -18,15 +18,24 @@ def _fsync_dir(path):
         os.close(fd)
 
 
-def save_durably(name, data: bytes) -> str:
-    """Store bytes under `name` (or a free variant of it) and return the stored name, fsynced when local."""
+def save_durably(name, data: bytes, sync_dir=True) -> str:
+    """Store bytes under `name` (or a free variant of it) and return the stored name, fsynced when local.
+    With sync_dir=False the caller fsyncs the directory itself (sync_directories_of), once for many files."""
     storage = default_storage
     if isinstance(storage, FileSystemStorage):
-        return _save_local(storage, name, data)
+        return _save_local(storage, name, data, sync_dir)
     return storage.save(name, ContentFile(data))  # object stores acknowledge a PUT once it is durable
 
 
-def _save_local(storage, name, data):
+def sync_directories_of(names):
+    """Make the directory entries of stored files durable: one fsync per directory, however many files."""
+    storage = default_storage
+    if isinstance(storage, FileSystemStorage):
+        for directory in {os.path.dirname(storage.path(name)) for name in names}:
+            _fsync_dir(directory)
+
+
+def _save_local(storage, name, data, sync_dir=True):
     path = storage.path(name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{uuid.uuid4().hex}.part"
@@ -36,7 +45,8 @@ def _save_local(storage, name, data):
         os.fsync(f.fileno())
     final = storage.get_available_name(name)
     os.replace(tmp, storage.path(final))
-    _fsync_dir(os.path.dirname(path))
+    if sync_dir:
+        _fsync_dir(os.path.dirname(path))
     return final
 
 
