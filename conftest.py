@@ -9,6 +9,26 @@ PASSWORD = "correct-horse-battery-9"
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Requests leave their language active in the thread (LocaleMiddleware never deactivates it); start and end
+    every test in the default language, French."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def product_mail(settings):
+    """Sent mail lands in the OutboxMessage table as in the embedded default (pytest-django swaps in locmem);
+    no SMTP relay and no SMS backend."""
+    settings.EMAIL_BACKEND = "collecte.outbound.backends.OutboxEmailBackend"
+    settings.EMAIL_HOST = None
+    settings.SMS_BACKEND = None
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # `world` sets eight passwords; with Argon2 that is seconds per test. The product's Argon2 setting is checked
     # on its own in collecte/accounts/tests/test_password_hashing.py.

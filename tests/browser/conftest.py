@@ -24,11 +24,8 @@ def password():
 
 
 @pytest.fixture(autouse=True)
-def _live_settings(settings, live_server):
+def _live_settings(settings, live_server, product_mail):
     """Emails land in the outbox, and the links they carry point at the live server."""
-    settings.EMAIL_BACKEND = "collecte.outbound.backends.OutboxEmailBackend"
-    settings.EMAIL_HOST = None
-    settings.SMS_BACKEND = None
     settings.BASE_URL = live_server.url
     settings.CSRF_TRUSTED_ORIGINS = [live_server.url]
 

@@ -23,7 +23,5 @@ def anonymous_api():
 
 
 @pytest.fixture
-def outbox_backend(settings):
+def outbox_backend(product_mail):
     """The product's email backend, so that sent invitations land in OutboxMessage as in production."""
-    settings.EMAIL_BACKEND = "collecte.outbound.backends.OutboxEmailBackend"
-    settings.EMAIL_HOST = None

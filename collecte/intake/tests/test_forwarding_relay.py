@@ -14,9 +14,8 @@ CANCEL = "https://mail-settings.google.com/mail/uf-%5BABCDEF%5D-Zra73ESu8vcr"
 
 
 @pytest.fixture(autouse=True)
-def outbox(settings):
-    settings.EMAIL_BACKEND = "collecte.outbound.backends.OutboxEmailBackend"
-    settings.EMAIL_HOST = None
+def outbox(product_mail):
+    """Relayed confirmations are read from the outbox table."""
 
 
 def gmail_confirmation(target, requester="client.compta@gmail.com", code="61234567"):
