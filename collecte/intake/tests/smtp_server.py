@@ -9,6 +9,7 @@ from collecte.intake.smtpd import IntakeHandler, start_server
 class RunningListener:
     def __init__(self, handler=None, host="127.0.0.1"):
         self.host, self.handler = host, handler or IntakeHandler()
+        self.handler.queue_before_reply = True  # see IntakeHandler.queue_before_reply
         with socket.socket() as s:
             s.bind((host, 0))
             self.port = s.getsockname()[1]
