@@ -38,6 +38,7 @@ def format_quantity(value: Decimal | None) -> str | None:
 class Party:
     name: str | None = None
     vat_id: str | None = None
+    tax_id: str | None = None  # BT-32 tax registration other than VAT (German Steuernummer, Swedish F-skatt)
     siren: str | None = None
     siret: str | None = None
     legal_id: str | None = None

@@ -12,7 +12,9 @@ code stays in `type_code`.
 Negative invoices: FNFE-MPE and others send credit notes as a 380 with negative totals. Such a document is reported
 as `document_type = "credit_note"` with every amount (totals, VAT breakdown, line net amounts and quantities) negated,
 so amounts are positive magnitudes as for a 381, and the warning "negative_invoice_as_credit_note" says so; `type_code`
-keeps "380". A credit note with negative totals is kept as is with the warning "negative_credit_note".
+keeps "380". Other codes with a negative total (a 384 correction that lowers an earlier invoice, a negative 381) keep
+their type and their signs, with the warning "negative_total": what they mean depends on the earlier document, which
+a person must look at.
 
 XSD validation problems become warnings ("xsd_invalid") and `validation` details; they never stop the reading.
 """
@@ -86,12 +88,12 @@ def _classify(result: ExtractionResult) -> None:
     total = next((v for v in (result.total_incl_tax, result.amount_due, result.total_excl_tax) if v is not None), None)
     if total is None or total >= 0:
         return
-    if result.document_type == "invoice":
+    if code == "380":
         result.document_type = "credit_note"
         _negate(result)
         result.warn("negative_invoice_as_credit_note")
     else:
-        result.warn("negative_credit_note")
+        result.warn("negative_total")
 
 
 def _negate(result: ExtractionResult) -> None:

@@ -30,6 +30,13 @@ def read_cii(root, result: ExtractionResult) -> ExtractionResult:
     result.currency = currency.upper() if currency else None
 
     summation = first(settlement, SUMMATION)
+    if result.currency is None:
+        # ZUGFeRD 1.0 files sometimes leave InvoiceCurrencyCode empty but state currencyID on every amount.
+        for el in all_(summation, "GrandTotalAmount|DuePayableAmount|TaxBasisTotalAmount"):
+            if el.get("currencyID"):
+                result.currency = el.get("currencyID").strip().upper()
+                result.warn("currency_from_amount_attribute")
+                break
     result.total_excl_tax = amount(summation, "TaxBasisTotalAmount", result.currency)
     result.total_tax = amount(summation, "TaxTotalAmount", result.currency)
     result.total_incl_tax = amount(summation, "GrandTotalAmount", result.currency)
@@ -90,9 +97,11 @@ def _party(node, warnings: list[str], role: str) -> Party:
     party.name = text(node, "Name")
     party.country = text(node, "PostalTradeAddress/CountryID")
     for reg in all_(node, "SpecifiedTaxRegistration/ID"):
-        if (reg.get("schemeID") or "").upper() == "VA" and text(reg):
+        scheme = (reg.get("schemeID") or "").upper()
+        if scheme == "VA" and text(reg) and party.vat_id is None:
             party.vat_id = compact(text(reg))
-            break
+        elif scheme != "VA" and text(reg) and party.tax_id is None:
+            party.tax_id = text(reg)
     if party.country is None and party.vat_id and party.vat_id[:2].isalpha():
         party.country = party.vat_id[:2].upper()
     legal = [(text(el), el.get("schemeID")) for el in all_(node, "SpecifiedLegalOrganization/ID")]

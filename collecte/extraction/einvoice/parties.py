@@ -10,7 +10,6 @@ import re
 
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
-from stdnum.fr import tva as stdnum_tva
 
 from ..result import Party
 
@@ -54,7 +53,7 @@ def apply_legal_ids(
             elif scheme in SIREN_SCHEMES:
                 warnings.append(f"invalid_siren:{role}")
     if party.siren is None and party.vat_id and party.vat_id.upper().startswith("FR"):
-        vat = stdnum_tva.compact(party.vat_id)
+        vat = re.sub(r"[\s.\-]", "", party.vat_id).upper()
         # FR + 2-character key + SIREN. The key's own check is not required: the SIREN's Luhn check is.
         if re.fullmatch(r"FR[0-9A-Z]{2}\d{9}", vat) and stdnum_siren.is_valid(vat[-9:]):
             party.siren = vat[-9:]

@@ -74,9 +74,12 @@ def _party(node, warnings: list[str], role: str) -> Party:
     party.name = text(node, "PartyLegalEntity/RegistrationName") or text(node, "PartyName/Name")
     party.country = text(node, "PostalAddress/Country/IdentificationCode")
     for scheme in all_(node, "PartyTaxScheme"):
-        if (text(scheme, "TaxScheme/ID") or "").upper() == "VAT" and text(scheme, "CompanyID"):
-            party.vat_id = compact(text(scheme, "CompanyID"))
-            break
+        value = text(scheme, "CompanyID")
+        if (text(scheme, "TaxScheme/ID") or "").upper() == "VAT":
+            if value and party.vat_id is None:
+                party.vat_id = compact(value)
+        elif value and party.tax_id is None:
+            party.tax_id = value
     if party.country is None and party.vat_id and party.vat_id[:2].isalpha():
         party.country = party.vat_id[:2].upper()
     legal = [(text(el), el.get("schemeID")) for el in all_(node, "PartyLegalEntity/CompanyID")]

