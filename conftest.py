@@ -29,6 +29,12 @@ def product_mail(settings):
 
 
 @pytest.fixture(autouse=True)
+def imap_on_loopback(settings):
+    """The tests' Dovecot listens on 127.0.0.1; the refusal of internal hosts has its own test."""
+    settings.IMAP_ALLOW_PRIVATE_HOSTS = True
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # `world` sets eight passwords; with Argon2 that is seconds per test. The product's Argon2 setting is checked
     # on its own in collecte/accounts/tests/test_password_hashing.py.

@@ -10,7 +10,7 @@ turns the second copy into 'already_received'. "duplicated" counts Message-IDs w
 'already_received'; the already_received count is reported beside it.
 
 After the sending, the worker gets time to finish; messages still 'received' then (their job was lost with a
-killed worker) would be requeued by the sweeper only 2 minutes later (collecte/intake/tasks.py SWEEP_AFTER), so to
+killed worker) would be requeued by the sweeper only 10 minutes later, or when a worker or listener starts (collecte/intake/tasks.py SWEEP_AFTER), so to
 keep the run short the benchmark processes them at once with `collecte shell -c` (the pipeline's
 process_message, which is what the sweeper's job runs) and reports how many needed that.
 

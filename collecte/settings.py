@@ -60,7 +60,8 @@ WEB_PORT = int(env("COLLECTE_WEB_PORT", "8000"))
 SMTP_PORT = int(env("COLLECTE_SMTP_PORT", "2525"))
 INBOUND_DOMAIN = env("COLLECTE_INBOUND_DOMAIN", "localhost")
 BASE_URL = env("COLLECTE_BASE_URL", f"http://localhost:{WEB_PORT}").rstrip("/")
-ALLOWED_HOSTS = [h.strip() for h in env("COLLECTE_ALLOWED_HOSTS", "*").split(",")]
+_BASE_HOST = BASE_URL.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+ALLOWED_HOSTS = [h.strip() for h in env("COLLECTE_ALLOWED_HOSTS", f"{_BASE_HOST},localhost,127.0.0.1,[::1]").split(",")]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("COLLECTE_CSRF_TRUSTED_ORIGINS", BASE_URL).split(",")]
 
 INSTALLED_APPS = [
@@ -162,6 +163,8 @@ SMTP_TLS_KEY = env("COLLECTE_SMTP_TLS_KEY")
 INTAKE_RATE_PER_MINUTE = float(env("COLLECTE_INTAKE_RATE_PER_MINUTE", "120"))  # per folder, per listener
 INTAKE_RATE_BURST = float(env("COLLECTE_INTAKE_RATE_BURST", "600"))
 INTAKE_MAX_ATTEMPTS = int(env("COLLECTE_INTAKE_MAX_ATTEMPTS", "5"))
+# IMAP servers on private or loopback addresses (off: a folder admin must not reach the server's own network).
+IMAP_ALLOW_PRIVATE_HOSTS = env_bool("COLLECTE_IMAP_ALLOW_PRIVATE_HOSTS", False)
 # DKIM/SPF need DNS; tests give the checker a fixed zone instead.
 SENDER_AUTH_CHECKS = env_bool("COLLECTE_SENDER_AUTH_CHECKS", not TESTING)
 

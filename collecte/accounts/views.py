@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.http import HttpResponseRedirect
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -23,6 +25,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        # Links are built from the configured public URL, never from the request's Host header (which a visitor
+        # chooses: a reset link pointing at their site would hand them the token).
+        form.save(domain_override=settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0],
+                  use_https=settings.BASE_URL.startswith("https://"), request=self.request,
+                  email_template_name=self.email_template_name, subject_template_name=self.subject_template_name,
+                  token_generator=self.token_generator, from_email=self.from_email)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @login_required

@@ -136,7 +136,7 @@ def _split_if_needed(document, content):
     message = document.message
     if message is None or document.module not in pipeline.SPLIT_MODULES or document.split_from_id:
         return
-    pipeline.split_document(message, document, content)
+    pipeline.split_or_flag(message, document, content)
 
 
 def original_file(document):

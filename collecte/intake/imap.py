@@ -13,6 +13,7 @@ Settings (optional): IMAP_TIMEOUT_SECONDS (30) for every network operation; IMAP
 certificate authorities to trust (a self-hosted server with an internal CA).
 """
 import imaplib
+import ipaddress
 import logging
 import socket
 import ssl
@@ -246,8 +247,25 @@ def _session(mailbox):
             _close_quietly(box)
 
 
+def _refuse_internal_hosts(host, port):
+    """A folder admin types the host: without this, collecte would probe the server's own network for them
+    (the connection test tells "refused" from "timeout"). Local servers need IMAP_ALLOW_PRIVATE_HOSTS."""
+    if getattr(settings, "IMAP_ALLOW_PRIVATE_HOSTS", False):
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return  # unknown host: the connection attempt says so in its own words
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not address.is_global:
+            raise ImapProblem(_("Ce serveur IMAP est une adresse du réseau interne (%(address)s) : elle n'est pas "
+                                "permise.") % {"address": address})
+
+
 def _connect(mailbox):
     host = mailbox.host.strip()
+    _refuse_internal_hosts(host, mailbox.port)
     if mailbox.security == ImapMailbox.Security.NONE and host.lower() not in LOCAL_HOSTS:
         # The form refuses this too; checked again so that no stored row can send a password in clear.
         raise ImapProblem(_("Sans chiffrement, seul un serveur local (localhost ou 127.0.0.1) est permis."))

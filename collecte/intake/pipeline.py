@@ -27,11 +27,9 @@ def process_message(message_id):
     if message is None:
         return  # processed already, or gone: a second job for the same message does nothing
     try:
-        outcome = _run_steps(message)
-    except Exception as exc:
+        _commit(message, _run_steps(message))
+    except Exception as exc:  # any step, storing included: retried, then held as failed, never left waiting
         _record_failure(message, exc)
-        return
-    _commit(message, outcome)
 
 
 class Outcome:
@@ -172,10 +170,24 @@ def _store_part(message, part):
     from .storage import save_durably
 
     base = f"documents/{message.folder_id}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
-    names = {"file": save_durably(f"{base}/{part.filename}", part.content), "xml": ""}
+    names = {"file": save_durably(f"{base}/{storage_name(part.filename)}", part.content), "xml": ""}
     if part.einvoice_xml:
-        names["xml"] = save_durably(f"{base}/{part.einvoice_xml_name or 'einvoice.xml'}", part.einvoice_xml)
+        xml_name = storage_name(part.einvoice_xml_name or "einvoice.xml")
+        names["xml"] = save_durably(f"{base}/{xml_name}", part.einvoice_xml)
     return names
+
+
+def storage_name(filename, limit=100):
+    """A short ASCII name for the stored file (file systems cap names in bytes, and accents vary between
+    them); the name as sent stays in the database for display."""
+    from django.utils.text import get_valid_filename, slugify
+
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = filename, ""
+    extension = slugify(extension)[:10]
+    stem = slugify(stem)[:limit] or "document"
+    return get_valid_filename(f"{stem}.{extension}" if extension else stem)
 
 
 def _create_documents(message, names, part):
@@ -183,8 +195,20 @@ def _create_documents(message, names, part):
                              einvoice_xml=names["xml"], flags=list(part.flags))
     documents = [document]
     if (message.module in SPLIT_MODULES and part.kind == "pdf" and document.status == Document.Status.TO_EXTRACT):
-        documents += split_document(message, document, part.content)
+        documents += split_or_flag(message, document, part.content)
     return documents
+
+
+def split_or_flag(message, document, content):
+    """Split, or keep a PDF that pikepdf cannot split whole and flagged, rather than fail the message."""
+    try:
+        with transaction.atomic():
+            return split_document(message, document, content)
+    except Exception:
+        log.warning("could not split document %s of message %s", document.pk, message.pk, exc_info=True)
+        document.status, document.flags = Document.Status.TO_EXTRACT, [*document.flags, "not_split"]
+        document.save(update_fields=["status", "flags"])
+        return []
 
 
 def _new_document(message, file_name, filename, content, content_type, einvoice_xml="", flags=(), **extra):
@@ -225,7 +249,7 @@ def split_document(message, document, content):
     children = []
     for number, page in enumerate(pages, start=1):
         name = f"{stem}-p{number}.pdf"
-        stored = save_durably(f"{document.file.rsplit('/', 1)[0]}/pages/{name}", page)
+        stored = save_durably(f"{document.file.rsplit('/', 1)[0]}/pages/{storage_name(name)}", page)
         children.append(_new_document(message, stored, name, page, "application/pdf", split_from=document,
                                       page_number=number))
     return children

@@ -4,6 +4,7 @@ Gmail and others send a verification to the target address before they forward a
 document; the person who set up the forwarding must see its code or link, fast (they are waiting for it).
 """
 from django.core.mail import EmailMessage
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -20,7 +21,10 @@ def forwarding_recipients(message):
     if mode == ClientFolder.ForwardingRecipients.ADDRESS and folder.forwarding_address:
         return [folder.forwarding_address]
     if mode == ClientFolder.ForwardingRecipients.COLLABORATORS:
-        emails = [m.user.email for m in folder.forwarding_collaborators.select_related("user")]
+        # Only staff who can still open the folder: an unassigned collaborator no longer receives its mail.
+        chosen = folder.forwarding_collaborators.filter(
+            Q(role=Membership.Role.OWNER) | Q(assigned_folders=folder)).distinct().select_related("user")
+        emails = [m.user.email for m in chosen]
         if emails:
             return emails
     admins = [m.user.email for m in FolderMember.objects.active().filter(folder=folder, role=FolderMember.Role.ADMIN)

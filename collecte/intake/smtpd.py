@@ -230,8 +230,16 @@ async def start_server(host, port, handler=None):
     return await loop.create_server(server_factory(handler), host=host, port=port, reuse_address=True)
 
 
+def requeue_unqueued():
+    """A listener killed between a commit and its queuing leaves messages no job knows about: queue them."""
+    from .tasks import requeue_never_attempted
+
+    requeue_never_attempted()
+
+
 def serve_forever(host, port):
     async def main():
+        await asyncio.get_running_loop().run_in_executor(None, _run_in_db_thread(requeue_unqueued))
         server = await start_server(host, port)
         log.info("SMTP listener on %s:%s (max %s bytes)", host, port, settings.SMTP_MAX_MESSAGE_BYTES)
         async with server:

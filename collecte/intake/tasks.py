@@ -7,7 +7,8 @@ from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from .models import InboundMessage
 
-SWEEP_AFTER = timedelta(minutes=2)
+# Long enough that a message still being processed (a large archive, later OCR) is not picked up twice.
+SWEEP_AFTER = timedelta(minutes=10)
 
 
 @db_task()
@@ -31,6 +32,12 @@ def check_authentication_task(message_id):
         InboundMessage.objects.filter(pk=message_id).update(warnings=list(message.warnings or []) + extra)
 
 
+def _never_attempted():
+    """Messages whose job was lost. Those with attempts > 0 wait for a retry huey has scheduled (and keeps across
+    restarts): queuing them again would skip the growing delays between attempts."""
+    return InboundMessage.objects.filter(status=InboundMessage.Status.RECEIVED, attempts=0)
+
+
 @on_startup()
 def requeue_on_worker_start():
     """A worker killed mid-job took its job with it: at start, queue every message still waiting at once,
@@ -39,10 +46,14 @@ def requeue_on_worker_start():
 
     close_old_connections()
     try:
-        for pk in InboundMessage.objects.filter(status=InboundMessage.Status.RECEIVED).values_list("pk", flat=True)[:5000]:
-            process_message_task(pk)
+        requeue_never_attempted()
     finally:
         close_old_connections()
+
+
+def requeue_never_attempted(limit=5000):
+    for pk in _never_attempted().values_list("pk", flat=True)[:limit]:
+        process_message_task(pk)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -50,7 +61,7 @@ def sweep_waiting_messages():
     """A worker killed mid-job, or a queue that refused a job, leaves a message 'received': queue it again.
     Processing is idempotent, so a message queued twice is still processed once."""
     cutoff = timezone.now() - SWEEP_AFTER
-    waiting = InboundMessage.objects.filter(status=InboundMessage.Status.RECEIVED, received_at__lt=cutoff)
+    waiting = _never_attempted().filter(received_at__lt=cutoff)
     for pk in waiting.values_list("pk", flat=True)[:1000]:
         process_message_task(pk)
 

@@ -80,17 +80,18 @@ def add_staff_member(firm, email, first_name, last_name, role, added_by):
     """Add someone to the firm's staff and email them a link to choose their password."""
     email = User.objects.normalize_email(email)
     user = User.objects.filter(email=email).first()
-    if user is None:
+    created = user is None
+    if created:
         user = User.objects.create_user(email, first_name=first_name.strip(), last_name=last_name.strip(),
                                         language=firm.language)
     if Membership.objects.filter(firm=firm, user=user).exists():
         raise TenancyError(_("Cette personne fait déjà partie du cabinet."), "already_member")
     membership = Membership.objects.create(firm=firm, user=user, role=role)
-    _send_staff_welcome(membership, added_by)
+    _send_staff_welcome(membership, added_by, created=created)
     return membership
 
 
-def _send_staff_welcome(membership, added_by):
+def _send_staff_welcome(membership, added_by, created):
     # Django's password-reset token: single use (it changes once a password is set) and short-lived.
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
@@ -98,7 +99,9 @@ def _send_staff_welcome(membership, added_by):
 
     user, firm = membership.user, membership.firm
     link = None
-    if not user.has_usable_password():
+    # The set-password link only for an account created now: the firm's outbox shows it, and an existing
+    # account (of another firm, perhaps) is not this firm's to open.
+    if created:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         link = settings.BASE_URL + reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
     context = {"membership": membership, "firm": firm, "inviter": added_by, "link": link,
@@ -136,27 +139,26 @@ def add_folder_user(folder, data: NewFolderUser, added_by):
     """Give someone access to a folder and invite them. Returns (member, invitation)."""
     email = User.objects.normalize_email(data.email)
     user = User.objects.filter(email=email).first()
-    if user is None:
+    created = user is None
+    if created:
         user = User.objects.create_user(email, first_name=data.first_name.strip(), last_name=data.last_name.strip(),
                                         phone=data.phone, language=folder.language)
-    elif data.phone and not user.phone:
-        user.phone = data.phone
-        user.save(update_fields=["phone"])
+    # An existing account belongs to its owner (maybe in another firm): nothing typed here changes it.
     member = FolderMember.objects.filter(folder=folder, user=user).first()
     if member and member.is_active:
         raise TenancyError(_("Cette personne a déjà accès à ce dossier."), "already_member")
     if member:  # access given back after a removal: the same row, so their documents are theirs again
         member.removed_at = None
     else:
-        member = FolderMember(folder=folder, user=user)
+        member = FolderMember(folder=folder, user=user, created_user=created)
     member.role, member.employee_code = data.role, data.employee_code.strip()
     member.can_self_submit_expenses, member.added_by = data.can_self_submit_expenses, added_by
     member.save()
     if member.personal_address() is None:
         _create_address(folder, IntakeAddress.Module.PERSONAL, member)
-    # The number typed for this invitation wins over the one on file: it is what the inviter just checked.
-    invitation = invite(member, added_by, by_email=data.by_email, by_sms=data.by_sms and bool(data.phone or user.phone),
-                        phone=data.phone or user.phone)
+    # An SMS goes to the number on the account, never to one typed for an existing account: whoever holds the
+    # link of a passwordless account could otherwise choose its password.
+    invitation = invite(member, added_by, by_email=data.by_email, by_sms=data.by_sms and bool(user.phone))
     return member, invitation
 
 
@@ -181,11 +183,11 @@ def remove_member(member):
 
 # --- invitations ----------------------------------------------------------------------------------------------
 
-def invite(member, invited_by, by_email=True, by_sms=False, phone=None):
+def invite(member, invited_by, by_email=True, by_sms=False):
     """Create an invitation and send it; earlier pending invitations of this member are revoked."""
     member.invitations.pending().update(revoked_at=timezone.now())
     invitation = Invitation.objects.create(
-        member=member, email=member.user.email, phone=phone or member.user.phone, by_email=by_email, by_sms=by_sms,
+        member=member, email=member.user.email, phone=member.user.phone, by_email=by_email, by_sms=by_sms,
         invited_by=invited_by, expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS))
     send_invitation(invitation)
     return invitation
@@ -264,6 +266,11 @@ def invitation_from_link(token):
     return invitation
 
 
+def may_choose_password(invitation):
+    """Only the invitation of the folder that created the account chooses its first password."""
+    return invitation.member.created_user and not invitation.member.user.has_usable_password()
+
+
 @transaction.atomic
 def accept_invitation(invitation, password=None):
     """Mark the invitation used; a new user sets their password here. Returns the user to log in."""
@@ -271,10 +278,14 @@ def accept_invitation(invitation, password=None):
     if invitation.accepted_at:
         raise InvitationProblem(_("Cette invitation a déjà été utilisée."), "used", invitation)
     user = invitation.member.user
+    if not user.is_active:
+        raise InvitationProblem(_("Ce compte est désactivé."), "inactive", invitation)
     if password:
+        if not may_choose_password(invitation):
+            raise InvitationProblem(_("Ce lien ne permet pas de choisir le mot de passe de ce compte."),
+                                    "password_not_allowed", invitation)
         user.set_password(password)
-    user.is_active = True
-    user.save()
+        user.save()
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return user

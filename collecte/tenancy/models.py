@@ -144,6 +144,9 @@ class FolderMember(models.Model):
         _("peut créer ses notes de frais de manière autonome"), default=False)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
+    # True when adding this member created the account: only then may this folder's invitation link choose the
+    # account's first password. Anyone else (an account of another folder or firm) proves who they are.
+    created_user = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
 

@@ -177,7 +177,7 @@ def test_it_revokes_a_pending_invitation(world, api_for, invitation):
 
 
 def test_it_refuses_to_revoke_an_accepted_invitation(world, api_for, invitation):
-    actions.accept_invitation(invitation, password="another-horse-battery-7")
+    actions.accept_invitation(invitation)  # an existing account: accepted with its own password
     body = assert_error(api_for(world.owner).post(revoke_url(invitation.pk)), 409, "invitation_accepted")
     assert body["detail"] == "Cette invitation a déjà été acceptée."
 

@@ -376,6 +376,12 @@ def test_the_connection_test_reports_success_with_counts(make_mailbox, account):
     assert message == "Connexion réussie : 2 message(s) dans « INBOX », dont 1 non lu(s)."
 
 
+def test_it_refuses_servers_on_the_internal_network_by_default(make_mailbox, settings):
+    settings.IMAP_ALLOW_PRIVATE_HOSTS = False
+    ok, message = test_connection(make_mailbox())
+    assert not ok and "réseau interne (127.0.0.1)" in message
+
+
 def test_the_connection_test_reports_a_refused_password(make_mailbox):
     assert test_connection(make_mailbox(secret="wrong-one")) == (False, AUTH_REFUSED)
 

@@ -146,3 +146,19 @@ def test_it_runs_an_uploaded_file_through_the_same_file_handling(world):
     row = accept_file(world.folder, "sales", "vente.pdf", pdf_bytes(marker="upload"), uploaded_by=world.admin)
     row.refresh_from_db()
     assert row.status == "documents" and row.documents.get().module == "sales"
+
+
+def test_it_stores_a_file_with_a_very_long_accented_name_and_keeps_the_name_for_display(world):
+    name = "é" * 150 + ".pdf"
+    row = accept_file(world.folder, "purchases", name, pdf_bytes(marker="long"), uploaded_by=world.admin)
+    row.refresh_from_db()
+    assert row.status == "documents"
+    document = row.documents.get()
+    assert document.filename == name and len(document.file.encode()) < 255
+
+
+def test_it_keeps_a_pdf_it_cannot_split_whole_and_flagged(world):
+    broken = b"%PDF-1.4\n" + b"garbage " * 200
+    row = receive(world, mail(("lot.pdf", broken)), module="purchases_split")
+    assert row.status == "documents"
+    assert all(d.split_from_id is None for d in row.documents.all())

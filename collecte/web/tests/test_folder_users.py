@@ -385,7 +385,8 @@ def test_it_sends_anonymous_visitors_to_the_login_page(world, client):
         assert_login_redirect(getattr(client, method)(url))
 
 
-def test_it_sends_the_sms_invitation_to_the_number_typed_for_it(world, client_for):
+def test_it_texts_an_existing_account_only_at_the_number_on_file(world, client_for):
+    """A number typed for an existing account (perhaps another firm's) must not receive its invitation link."""
     from collecte.outbound.models import OutboxMessage
 
     world.approver.phone = "+33611111111"
@@ -396,4 +397,6 @@ def test_it_sends_the_sms_invitation_to_the_number_typed_for_it(world, client_fo
         "role": "approver", "by_sms": "on"})
     assert response.status_code == 302, response.context["form"].errors
     sms = OutboxMessage.objects.get(channel="sms")
-    assert sms.to == "+33698765432"
+    assert sms.to == "+33611111111"
+    world.approver.refresh_from_db()
+    assert world.approver.phone == "+33611111111"

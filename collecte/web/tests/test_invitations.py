@@ -241,3 +241,37 @@ def test_it_rate_limits_password_guesses_on_the_accept_page_like_the_login(world
     assert "Trop de tentatives" in html(response)
     assert not FolderMember.objects.get(folder=world.other_folder).invitations.filter(
         accepted_at__isnull=False).exists()
+
+
+def test_it_never_lets_another_folders_link_choose_a_pending_accounts_password(world, client_for):
+    """Account takeover guard: Beta invites someone (no password yet); Alpha's admin adds the same email and
+    reads Alpha's invitation link in Alpha's outbox. That link must not set the password."""
+    from collecte.tenancy.models import FolderMember
+
+    actions.add_folder_user(world.outsider_folder, actions.NewFolderUser(email="victim@client.example",
+                                                                         first_name="V"), added_by=world.outsider)
+    member, invitation = actions.add_folder_user(world.folder, actions.NewFolderUser(
+        email="victim@client.example", first_name="V", by_sms=True, phone="+33698765432"), added_by=world.admin)
+    assert member.created_user is False
+    link = actions.invitation_link(invitation).split("://", 1)[1].split("/", 1)[1]
+    anonymous = client_for(world.admin).__class__()
+    page = anonymous.get("/" + link)
+    assert "ne peut pas le choisir" in html(page)
+    posted = anonymous.post("/" + link, {"password1": "attacker-pass-12345", "password2": "attacker-pass-12345"})
+    assert posted.status_code == 200
+    victim = FolderMember.objects.get(folder=world.outsider_folder).user
+    victim.refresh_from_db()
+    assert not victim.has_usable_password()
+    assert "_auth_user_id" not in anonymous.session
+    with pytest.raises(actions.InvitationProblem):
+        actions.accept_invitation(invitation, password="attacker-pass-12345")
+
+
+def test_it_builds_password_reset_links_from_the_public_url_not_the_host_header(world, client, settings):
+    from collecte.outbound.models import OutboxMessage
+
+    settings.ALLOWED_HOSTS = ["*"]  # even a deployment that answers any Host header
+    client.post("/password-reset/", {"email": world.owner.email}, HTTP_HOST="evil.example")
+    body = OutboxMessage.objects.get(to=world.owner.email).body
+    assert "evil.example" not in body
+    assert "http://localhost:8000/password-reset/" in body
