@@ -115,9 +115,12 @@ def _personal_address(member):
 
 def member_out(member):
     user, invitation = member.user, _latest_invitation(member)
-    return {"id": member.pk, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
-            "phone": user.phone, "role": member.role, "employee_code": member.employee_code,
-            "can_self_submit_expenses": member.can_self_submit_expenses, "last_login": user.last_login,
+    shared = member.shares_profile  # an existing account only invited here stays an email (see the model)
+    return {"id": member.pk, "email": user.email, "first_name": user.first_name if shared else "",
+            "last_name": user.last_name if shared else "", "phone": user.phone if shared else "",
+            "role": member.role, "employee_code": member.employee_code,
+            "can_self_submit_expenses": member.can_self_submit_expenses,
+            "last_login": user.last_login if shared else None,
             "personal_address": _personal_address(member),
             "invitation_state": invitation.state if invitation else "none",
             "invitation_id": invitation.pk if invitation else None, "added_at": member.created_at}

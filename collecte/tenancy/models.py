@@ -167,6 +167,18 @@ class FolderMember(models.Model):
     def role_help(self):
         return self.ROLE_HELP[self.Role(self.role)]
 
+    @property
+    def shares_profile(self):
+        """Whether this folder sees the account's profile (names, phone, last login): the account was created
+        here, its owner accepted this folder's invitation, or they were added without one (support, demo).
+        An existing account (perhaps another firm's) that is only invited here stays an email until it says yes."""
+        if self.created_user:
+            return True
+        invitations = getattr(self, "invitation_list", None)
+        if invitations is None:
+            invitations = list(self.invitations.all())
+        return not invitations or any(i.accepted_at for i in invitations)
+
     def personal_address(self):
         return self.addresses.active().first()
 

@@ -256,3 +256,13 @@ def test_it_accepts_a_session_write_with_its_csrf_token(world):
     response = client.post(users_url(world.folder.pk), NEW_USER, content_type="application/json",
                            HTTP_X_CSRFTOKEN=secret)
     assert response.status_code == 201, response.content
+
+
+def test_it_shows_only_the_email_of_an_existing_account_until_it_accepts(world, api_for):
+    """Another firm's user must not have their name, phone or last login revealed by being invited here."""
+    world.outsider.phone = "+33611111111"
+    world.outsider.save()
+    body = api_for(world.owner).post(f"/api/v1/folders/{world.folder.pk}/users", {
+        "email": world.outsider.email, "first_name": "X", "last_name": "Y", "role": "standard"}).json()
+    assert body["email"] == world.outsider.email
+    assert (body["first_name"], body["last_name"], body["phone"], body["last_login"]) == ("", "", "", None)
