@@ -1,7 +1,7 @@
 """The extractor registry: an explicit ordered list, tried in order of trust (DESIGN.md "Inbound flow").
 
-Today only the e-invoice XML extractor exists; the PDF text-layer and OCR extractors of issue 4 are appended to
-`EXTRACTORS` when they arrive. Each extractor is a pure function from a `Document` to an `ExtractionResult`, or None
+Today: the e-invoice XML extractor, then the PDF text layer (a scanned PDF without text gives source None and the
+warning "no_text_layer"); the OCR extractor of issue 4 is appended when it arrives. Each extractor is a pure function from a `Document` to an `ExtractionResult`, or None
 when it has nothing to say about that document (the next one is tried).
 """
 from __future__ import annotations
@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import pypdfium2 as pdfium
+
 from . import einvoice
 from .einvoice.pdf import UnreadablePdf
+from .pdftext import read_text_pdf
 from .result import ExtractionResult
 
 NO_EXTRACTOR = "no_extractor_available: text and OCR paths arrive with the rest of the extraction issue"
@@ -54,8 +57,16 @@ def _einvoice(doc: Document) -> ExtractionResult | None:
         raise UnreadableDocument(str(err)) from err
 
 
+def _pdf_text(doc: Document) -> ExtractionResult | None:
+    try:
+        return read_text_pdf(doc.data, doc.filename)
+    except pdfium.PdfiumError as err:
+        raise UnreadableDocument(f"broken PDF: {err}") from err
+
+
 EXTRACTORS: list[Extractor] = [
     Extractor("einvoice-xml", ("pdf", "xml"), _einvoice, needs_xml=True),
+    Extractor("pdf-text", ("pdf",), _pdf_text),
 ]
 
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF8")

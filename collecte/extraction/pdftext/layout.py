@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 SPACES = {0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x202F, 0x2009, 0x2007, 0x00, 0xFFFE, 0x02}
-GAP_FACTOR = 0.35  # a horizontal gap wider than this * char height splits a word
+GAP_FACTOR = 0.2  # a horizontal gap wider than this * char height splits a word
 SEGMENT_GAP = 1.6  # a gap wider than this * line height splits a line into segments (columns)
 
 
@@ -69,11 +69,20 @@ def bbox_of(words: list[Word]) -> dict:
 
 def _page_chars(textpage, page_height: float):
     """(char, x0, top, x1, bottom) per char, top-left origin; whitespace as None boxes."""
-    out = []
+    out, high = [], None
     for i in range(textpage.count_chars()):
         code = pdfium_c.FPDFText_GetUnicode(textpage, i)
+        if 0xD800 <= code < 0xDC00:  # UTF-16 high surrogate: joined with the low one that follows
+            high = code
+            continue
+        if 0xDC00 <= code < 0xE000:
+            if high is None:
+                continue
+            code, high = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00), None
         if code in SPACES or code < 0x20:
-            out.append(None)
+            # pdfium "generated" spaces guess word gaps; our own gap rule decides for those.
+            if not (code == 0x20 and pdfium_c.FPDFText_IsGenerated(textpage, i) == 1):
+                out.append(None)
             continue
         left, bottom, right, top = textpage.get_charbox(i, loose=True)
         out.append((chr(code), left, page_height - top, right, page_height - bottom))
