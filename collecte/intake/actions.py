@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from collecte.tenancy.models import IntakeAddress
 
 from . import pipeline
+from .extract import queue_extraction
 from .models import Document, InboundMessage
 from .pdf import UnreadablePdf, WrongPassword, unlock_pdf
 from .receive import accept_file
@@ -128,6 +129,7 @@ def _swap_in_unlocked(document, stored, unlocked):
         locked.file, locked.size, locked.status = stored, len(unlocked), Document.Status.TO_EXTRACT
         locked.save(update_fields=["flags", "original_file", "file", "size", "status"])
         _split_if_needed(locked, unlocked)
+        queue_extraction([locked, *locked.pages.all()])
     return locked
 
 

@@ -81,6 +81,7 @@ class Document(models.Model):
 
     class Status(models.TextChoices):
         TO_EXTRACT = "to_extract", _("À extraire")
+        EXTRACTED = "extracted", _("Lu")
         DUPLICATE = "duplicate", _("Doublon")
         NEEDS_PASSWORD = "needs_password", _("Protégé par un mot de passe")
         UNREADABLE = "unreadable", _("Illisible (fichier endommagé)")
@@ -105,6 +106,9 @@ class Document(models.Model):
     split_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="pages")
     page_number = models.PositiveIntegerField(null=True, blank=True)
     flags = models.JSONField(default=list, blank=True)  # e.g. ["repaired", "encrypted", "unlocked"]
+    # The extraction output contract of DESIGN.md (ExtractionResult.to_dict()), as the last reading left it.
+    extraction = models.JSONField(null=True, blank=True)
+    extracted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .extract import queue_extraction
 from .models import Document, InboundMessage
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ def _commit(message, outcome):
         for field, value in outcome.headers.items():
             setattr(locked, field, value)
         created = [doc for names, part in stored for doc in _create_documents(locked, names, part)]
+        queue_extraction(created)
         locked.skipped_parts, locked.forwarding = outcome.skipped, outcome.forwarding
         locked.status, locked.status_reason = _final_status(outcome, created)
         locked.processed_at, locked.last_error = timezone.now(), ""

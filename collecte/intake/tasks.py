@@ -19,6 +19,13 @@ def process_message_task(message_id):
 
 
 @db_task()
+def extract_document_task(document_id):
+    from .extract import extract_document
+
+    extract_document(document_id)
+
+
+@db_task()
 def check_authentication_task(message_id):
     """DKIM/SPF after the documents exist: DNS is slow, and the results only warn."""
     from .mailauth import check_authentication

@@ -39,7 +39,7 @@ def test_files_dropped_on_the_zone_are_uploaded_and_their_fate_shown(world, page
     row.locator("input[name=password]").fill("secret")
     row.get_by_role("button", name="Déverrouiller").click()
     expect(page.locator(".messages")).to_contain_text("« verrou.pdf » est déverrouillé")
-    expect(page.locator(f'li[data-document="{locked.pk}"]')).to_have_attribute("data-status", "to_extract")
+    expect(page.locator(f'li[data-document="{locked.pk}"]')).to_have_attribute("data-status", "extracted")
 
     page.get_by_role("link", name="Messages reçus", exact=True).click()
     expect(page.locator("table.message-log tbody tr")).to_have_count(2)

@@ -37,7 +37,7 @@ def test_every_folder_user_uploads_a_file(world, api_for, persona):
     assert (row.source, row.uploaded_by, row.folder) == ("api", getattr(world, persona), world.folder)
     assert body["status"] == "documents" and body["filename"] == "facture.pdf" and body["module"] == "purchases"
     [document] = body["documents"]
-    assert document["status"] == "to_extract" and document["filename"] == "facture.pdf"
+    assert document["status"] == "extracted" and document["filename"] == "facture.pdf"
     assert document["sha256"] == Document.objects.get().sha256 and document["duplicate_of"] is None
 
 
@@ -65,7 +65,7 @@ def test_a_multi_page_pdf_for_a_multiple_module_becomes_one_document_per_page(wo
     original, *pages = body["documents"]
     assert original["status"] == "split" and original["split_from"] is None
     assert [(p["page_number"], p["split_from"], p["status"]) for p in pages] == [
-        (1, original["id"], "to_extract"), (2, original["id"], "to_extract"), (3, original["id"], "to_extract")]
+        (1, original["id"], "extracted"), (2, original["id"], "extracted"), (3, original["id"], "extracted")]
 
 
 def test_the_same_file_twice_is_a_duplicate(world, api_for):

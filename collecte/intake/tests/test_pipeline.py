@@ -43,11 +43,11 @@ def receive(world, raw, module="purchases", folder=None, envelope_from="factures
     return row
 
 
-def test_it_turns_a_pdf_attachment_into_a_document_to_extract(world):
+def test_it_turns_a_pdf_attachment_into_a_document_that_is_read(world):
     row = receive(world, mail(("facture-12.pdf", pdf_bytes())))
     assert row.status == "documents"
     [doc] = row.documents.all()
-    assert (doc.filename, doc.status, doc.module, doc.content_type) == ("facture-12.pdf", "to_extract",
+    assert (doc.filename, doc.status, doc.module, doc.content_type) == ("facture-12.pdf", "extracted",
                                                                         "purchases", "application/pdf")
     with default_storage.open(doc.file, "rb") as f:
         assert f.read() == pdf_bytes()
@@ -74,7 +74,7 @@ def test_it_splits_every_page_for_the_multiple_address(world):
     pages = list(original.pages.order_by("page_number"))
     assert original.status == "split"
     assert [p.page_number for p in pages] == [1, 2, 3]
-    assert all(p.status == "to_extract" and p.module == "purchases_split" for p in pages)
+    assert all(p.status == "extracted" and p.module == "purchases_split" for p in pages)
     assert len({p.sha256 for p in pages}) == 3
 
 
@@ -96,7 +96,7 @@ def test_it_keeps_the_body_as_a_pdf_when_the_folder_asks(world):
     world.folder.save()
     row = receive(world, mail(body="Reçu Uber : 23,40 € TTC, le 3 mars."))
     [doc] = row.documents.all()
-    assert doc.content_type == "application/pdf" and doc.status == "to_extract"
+    assert doc.content_type == "application/pdf" and doc.status == "extracted"
     with default_storage.open(doc.file, "rb") as f:
         assert f.read().startswith(b"%PDF")
 

@@ -77,7 +77,7 @@ def test_an_entry_shows_sender_subject_status_and_documents(world, client_for):
     document = row.documents.get()
     page = html(client_for(world.owner).get(log_url(world.folder)))
     assert "Fournisseur <factures@fournisseur.example>" in page and "Facture n° 12" in page
-    assert "Documents créés" in page and "facture-12.pdf" in page and "À extraire" in page
+    assert "Documents créés" in page and "facture-12.pdf" in page and "Lu (" in page
     assert reverse("document-file", args=[document.pk]) in page
 
 

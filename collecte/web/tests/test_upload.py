@@ -68,7 +68,7 @@ def test_it_takes_several_files_at_once_and_shows_what_became_of_each(world, cli
     assert [r.raw_filename for r in rows] == ["facture-1.pdf", "facture-2.pdf"]
     documents = Document.objects.filter(folder=world.folder).order_by("pk")
     assert [(d.filename, d.status, d.module) for d in documents] == [
-        ("facture-1.pdf", "to_extract", "purchases"), ("facture-2.pdf", "to_extract", "purchases")]
+        ("facture-1.pdf", "extracted", "purchases"), ("facture-2.pdf", "extracted", "purchases")]
     page = html(response)
     for row in rows:
         assert reverse("message-detail", args=[row.pk]) in page
@@ -94,7 +94,7 @@ def test_it_splits_every_page_for_a_multiple_module(world, client_for):
     assert original.status == "split"
     pages = Document.objects.filter(split_from=original).order_by("page_number")
     assert [(p.page_number, p.status, p.filename) for p in pages] == [
-        (1, "to_extract", "lot-p1.pdf"), (2, "to_extract", "lot-p2.pdf"), (3, "to_extract", "lot-p3.pdf")]
+        (1, "extracted", "lot-p1.pdf"), (2, "extracted", "lot-p2.pdf"), (3, "extracted", "lot-p3.pdf")]
     page = html(client_for(world.admin).get(reverse("message-detail", args=[InboundMessage.objects.get().pk])))
     assert "page 3" in page and "Découpé en pages" in page
 
@@ -190,7 +190,7 @@ def test_the_right_password_unlocks_the_pdf_for_extraction(world, client_for):
     assert response.redirect_chain[-1][0] == reverse("message-detail", args=[row.pk])
     assert "« verrou.pdf » est déverrouillé" in html(response)
     document.refresh_from_db()
-    assert document.status == "to_extract" and "unlocked" in document.flags
+    assert document.status == "extracted" and "unlocked" in document.flags
     assert default_storage.exists(original_file) and document.file != original_file
     with default_storage.open(document.file, "rb") as f:
         with pikepdf.open(f) as pdf:  # opens without a password
