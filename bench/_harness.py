@@ -37,6 +37,20 @@ def fail(message):
     sys.exit(2)
 
 
+def add_common_arguments(parser):
+    parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when the goal is missed")
+
+
+def run_main(parser, run):
+    """Parse the options, run the benchmark; a benchmark that cannot run exits 2 with its reason."""
+    args = parser.parse_args()
+    try:
+        return run(args)
+    except BenchError as exc:
+        fail(str(exc))
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

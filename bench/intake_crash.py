@@ -45,13 +45,8 @@ def main():
     parser.add_argument("--pdf-bytes", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--max-seconds", type=float, default=200, help="stop sending after this long")
-    parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when the goal is missed")
-    args = parser.parse_args()
-    try:
-        return run(args)
-    except h.BenchError as exc:
-        h.fail(str(exc))
+    h.add_common_arguments(parser)
+    return h.run_main(parser, run)
 
 
 class Client:

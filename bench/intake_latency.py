@@ -34,13 +34,8 @@ def main():
     parser.add_argument("--wait", type=float, default=60, help="seconds to wait for the last documents")
     parser.add_argument("--huey-args", default=" ".join(HUEY_ARGS),
                         help="options for collecte run_huey (default: %(default)s; '' for huey's defaults)")
-    parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when the goal is missed")
-    args = parser.parse_args()
-    try:
-        return run(args)
-    except h.BenchError as exc:
-        h.fail(str(exc))
+    h.add_common_arguments(parser)
+    return h.run_main(parser, run)
 
 
 class Sender(threading.Thread):

@@ -24,13 +24,8 @@ def main():
     parser.add_argument("--pdf-bytes", type=int, default=100_000, help="size of the attached PDF")
     parser.add_argument("--sink-runs", type=int, default=3, help="smtp-sink runs; the median is used")
     parser.add_argument("--drain-timeout", type=float, default=90, help="seconds to wait for the worker afterwards")
-    parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when the goal is missed")
-    args = parser.parse_args()
-    try:
-        return run(args)
-    except h.BenchError as exc:
-        h.fail(str(exc))
+    h.add_common_arguments(parser)
+    return h.run_main(parser, run)
 
 
 def run(args):

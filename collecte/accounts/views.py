@@ -1,8 +1,7 @@
-from django.conf import settings
-from django.http import HttpResponseRedirect
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from collecte.web.forms import ApiTokenForm
 
 from .forms import EmailLoginForm
 from .models import ApiToken
+from .passwords import send_password_link
 
 
 class LoginView(auth_views.LoginView):
@@ -22,17 +22,10 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/password_reset_email.txt"
-    subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form):
-        # Links are built from the configured public URL, never from the request's Host header (which a visitor
-        # chooses: a reset link pointing at their site would hand them the token).
-        form.save(domain_override=settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0],
-                  use_https=settings.BASE_URL.startswith("https://"), request=self.request,
-                  email_template_name=self.email_template_name, subject_template_name=self.subject_template_name,
-                  token_generator=self.token_generator, from_email=self.from_email)
+        send_password_link(form, self.request)
         return HttpResponseRedirect(self.get_success_url())
 
 

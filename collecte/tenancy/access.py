@@ -184,18 +184,24 @@ def visible_documents(folder_access_):
     return documents.filter(_own_submissions(folder_access_, "submitted_by", "message__uploaded_by"))
 
 
+def _get_visible(user, model, object_id, visible):
+    """(access, object) for an object of a folder, looked up within what the user may see; 404 otherwise."""
+    folder_id = model.objects.filter(pk=object_id).values_list("folder_id", flat=True).first()
+    if folder_id is None:
+        raise Http404(f"No such {model._meta.model_name}")
+    folder_access_ = get_folder_access(user, folder_id)
+    found = visible(folder_access_).filter(pk=object_id).first()
+    if found is None:
+        raise Http404(f"No such {model._meta.model_name}")
+    return folder_access_, found
+
+
 def get_message_for_user(user, message_id, manage=False):
     """(access, message) for a message the user may see; 404 otherwise. `manage` (raw download, retry) needs the
     admin role: 403 for a folder user looking at a message they may see but not manage."""
     from collecte.intake.models import InboundMessage
 
-    folder_id = InboundMessage.objects.filter(pk=message_id).values_list("folder_id", flat=True).first()
-    if folder_id is None:
-        raise Http404("No such message")
-    folder_access_ = get_folder_access(user, folder_id)
-    message = visible_messages(folder_access_).filter(pk=message_id).first()
-    if message is None:
-        raise Http404("No such message")
+    folder_access_, message = _get_visible(user, InboundMessage, message_id, visible_messages)
     if manage and not folder_access_.can_manage:
         raise PermissionDenied("Managing messages needs the admin role")
     return folder_access_, message
@@ -205,14 +211,7 @@ def get_document_for_user(user, document_id):
     """(access, document) for a document the user may see; 404 otherwise."""
     from collecte.intake.models import Document
 
-    folder_id = Document.objects.filter(pk=document_id).values_list("folder_id", flat=True).first()
-    if folder_id is None:
-        raise Http404("No such document")
-    folder_access_ = get_folder_access(user, folder_id)
-    document = visible_documents(folder_access_).filter(pk=document_id).first()
-    if document is None:
-        raise Http404("No such document")
-    return folder_access_, document
+    return _get_visible(user, Document, document_id, visible_documents)
 
 
 def visible_forwarding_confirmations(folder_access_):

@@ -1,11 +1,11 @@
 """The page an invited person opens: choose a password (or confirm an existing one) and land in the folder."""
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from collecte.accounts.passwords import send_password_link
 from collecte.tenancy import actions
 from collecte.web.forms import AcceptInvitationForm, ExistingAccountForm, posted
 
@@ -43,14 +43,8 @@ def _account_needs_its_own_password(request, invitation):
     if request.method == "POST":
         form = PasswordResetForm({"email": invitation.member.user.email})
         if form.is_valid():
-            form.save(request=request, domain_override=_base_host(), use_https=settings.BASE_URL.startswith("https"),
-                      subject_template_name="accounts/password_reset_subject.txt",
-                      email_template_name="accounts/password_reset_email.txt")
+            send_password_link(form, request)
         messages.success(request, _("Un lien pour choisir votre mot de passe vient d'être envoyé à %(email)s. "
                                     "Revenez ensuite sur cette invitation.") % {"email": invitation.email})
     return render(request, "web/invitation_set_password_first.html",
                   {"invitation": invitation, "folder": invitation.member.folder})
-
-
-def _base_host():
-    return settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0]
