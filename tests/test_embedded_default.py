@@ -117,6 +117,16 @@ def _status(url):
         return None
 
 
+def _accepts(port):
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            return sock.recv(512).startswith(b"220")
+    except OSError:
+        return False
+
+
 def _output(process):
     if process.poll() is None:
         return "(still running)"
@@ -142,6 +152,8 @@ def test_it_takes_an_invoice_sent_with_swaks_as_the_readme_says(instance, tmp_pa
     purchases = data["folders"][0]["addresses"]["purchases"]
     try:
         assert wait_for(lambda: _status(f"http://127.0.0.1:{port}/login/") == 200), _output(server)
+        # serve starts web, listener and worker side by side: the web answering says nothing of the listener.
+        assert wait_for(lambda: _accepts(smtp_port)), _output(server)
 
         def swaks(to, *extra):
             return subprocess.run(["swaks", "--server", f"127.0.0.1:{smtp_port}", "--to", to, *extra],
