@@ -1,4 +1,5 @@
-"""Documents: upload a file into a folder, list the folder's documents, read one, unlock a protected PDF."""
+"""Documents: upload a file into a folder, list the folder's documents, read one, unlock a protected PDF, correct
+what extraction read."""
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Literal
@@ -9,6 +10,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from collecte.intake import actions
+from collecte.intake.corrections import CorrectionError, correct_document
 from collecte.intake.models import Document, InboundMessage
 from collecte.tenancy import access
 
@@ -47,6 +49,8 @@ class DocumentOut(Schema):
     flags: list[str] = Field(description="encrypted, unlocked, repaired, corrupt")
     has_einvoice_xml: bool
     created_at: datetime
+    extraction: dict | None = Field(description="what extraction read (DESIGN.md's output contract), with the "
+                                                "people's corrections; null until read")
 
 
 class DocumentPage(Schema):
@@ -73,7 +77,8 @@ def document_out(document):
             "size": document.size, "sha256": document.sha256, "status": document.status,
             "duplicate_of": document.duplicate_of_id, "split_from": document.split_from_id,
             "page_number": document.page_number, "flags": actions.display_flags(document),
-            "has_einvoice_xml": bool(document.einvoice_xml), "created_at": document.created_at}
+            "has_einvoice_xml": bool(document.einvoice_xml), "created_at": document.created_at,
+            "extraction": document.extraction}
 
 
 @router.post("/folders/{folder_id}/documents",
@@ -129,4 +134,26 @@ def unlock_document(request, document_id: int, payload: UnlockIn):
     _access, document = visible_document(request, document_id)
     with intake_errors():
         document = actions.unlock_document(document, payload.password)
+    return document_out(document)
+
+
+class CorrectionIn(Schema):
+    fields: dict[str, str | None] = Field(
+        description="field -> value: invoice_number, document_type (invoice|credit_note), issue_date and due_date "
+                    "(YYYY-MM-DD), currency, total_excl_tax, total_tax, total_incl_tax, amount_due (1234.56), "
+                    "seller.name, seller.vat_id, seller.siren, seller.iban, buyer.name, buyer.vat_id, buyer.siren; "
+                    "null or empty clears it")
+
+
+@router.post("/documents/{document_id}/corrections", response={200: DocumentOut, **READ_ERRORS, 409: ErrorOut,
+                                                               422: ErrorOut},
+             summary="Corriger la lecture d'un document")
+def correct_document_fields(request, document_id: int, payload: CorrectionIn):
+    """Stores the corrected values (confidence 1, who and when) and teaches the counterparty's supplier memory, so
+    its next invoices are read right. A document not read yet → 409 `not_extracted`; a bad value → 422."""
+    _access, document = visible_document(request, document_id)
+    try:
+        document = correct_document(document, request.auth, payload.fields)
+    except CorrectionError as error:
+        raise ApiError(409 if error.code == "not_extracted" else 422, error.message, error.code) from None
     return document_out(document)

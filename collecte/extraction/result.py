@@ -111,6 +111,10 @@ class ExtractionResult:
     positions: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     validation: dict[str, Any] = field(default_factory=dict)
+    learned: list[str] = field(default_factory=list)  # fields read with this supplier's memory
+    # The positioned lines the text or OCR path read (pdftext.layout.Line): used after reading by the party roles,
+    # the XML cross-check and the supplier memory; never serialised.
+    page_lines: list = field(default_factory=list, repr=False, compare=False)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -143,6 +147,7 @@ class ExtractionResult:
             "lines": [line.to_dict() for line in self.lines],
             "positions": dict(self.positions),
             "validation": dict(self.validation),
+            "learned": list(self.learned),
         }
 
     def to_json(self, **kwargs: Any) -> str:

@@ -123,6 +123,28 @@ class Document(models.Model):
         return self.filename
 
 
+class SupplierMemory(models.Model):
+    """What people's corrections taught about one counterparty of a folder (collecte.extraction.memory hints).
+
+    One row per key naming the counterparty (vat:…, siren:…, iban:…, name:…), all rows of a counterparty holding the
+    same hints: the next invoice is found by whichever key it shows. Kept per folder: folders are separate tenants
+    of the firm's clients, and what one client's supplier prints is that client's business.
+    """
+
+    folder = models.ForeignKey("tenancy.ClientFolder", on_delete=models.CASCADE, related_name="supplier_memories")
+    direction = models.CharField(max_length=16)  # "purchases" | "sales"
+    key = models.CharField(max_length=200)
+    hints = models.JSONField(default=dict)
+    corrections = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["folder", "direction", "key"], name="one_memory_per_key")]
+
+    def __str__(self):
+        return f"{self.folder_id} {self.direction} {self.key}"
+
+
 # --- IMAP mailboxes, a second source of messages (polled by the worker, see intake/imap.py) -----------------------
 
 from datetime import timedelta  # noqa: E402  (kept with the IMAP models this block appends)

@@ -26,6 +26,14 @@ def extract_document_task(document_id):
 
 
 @db_task()
+def learn_from_correction_task(document_id, changes):
+    from .corrections import typed_changes
+    from .extract import learn_from_correction
+
+    learn_from_correction(document_id, typed_changes(changes))
+
+
+@db_task()
 def check_authentication_task(message_id):
     """DKIM/SPF after the documents exist: DNS is slow, and the results only warn."""
     from .mailauth import check_authentication

@@ -74,6 +74,10 @@ class ClientFolder(models.Model):
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="folders")
     name = models.CharField(_("raison sociale"), max_length=200)
     sector = models.CharField(_("secteur d'activité"), max_length=1, choices=NAF_SECTIONS, blank=True)
+    # The folder's own company: extraction never takes it for the counterparty (stored compact, upper case).
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    vat_id = models.CharField(_("numéro de TVA intracommunautaire"), max_length=20, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
     base_currency = models.CharField(_("devise de base"), max_length=3, choices=CURRENCIES, default="EUR")
     language = models.CharField(_("langue"), max_length=8, choices=LANGUAGES, default="fr")
     timezone = models.CharField(_("fuseau horaire"), max_length=64, default="Europe/Paris",
@@ -104,6 +108,12 @@ class ClientFolder(models.Model):
 
     def __str__(self):
         return self.name
+
+    def own_company(self):
+        """The folder's own company as extraction knows it (pure dataclass, no ORM)."""
+        from collecte.extraction.parties import Company
+
+        return Company(name=self.name, siren=self.siren or None, vat_id=self.vat_id or None, iban=self.iban or None)
 
     @property
     def slug(self):

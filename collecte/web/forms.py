@@ -126,7 +126,8 @@ class MemberManageForm(forms.ModelForm):
 class FolderSettingsForm(forms.ModelForm):
     class Meta:
         model = ClientFolder
-        fields = ["name", "sector", "base_currency", "language", "timezone", "forwarding_recipients",
+        fields = ["name", "sector", "siren", "vat_id", "iban", "base_currency", "language", "timezone",
+                  "forwarding_recipients",
                   "forwarding_collaborators", "forwarding_address", "sender_policy", "allowed_senders",
                   "keep_body_as_pdf"]
         widgets = {"forwarding_recipients": forms.RadioSelect, "sender_policy": forms.RadioSelect,
@@ -136,6 +137,8 @@ class FolderSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].error_messages["required"] = _("Indiquez le nom de la société.")
+        self.fields["siren"].help_text = _("Identifiants de la société du dossier : collecte ne la prend jamais pour "
+                                           "le fournisseur ou le client d'une facture.")
         # Only staff who can open this folder: owners and its assigned collaborators.
         folder = self.instance
         self.fields["forwarding_collaborators"].queryset = Membership.objects.filter(
@@ -153,6 +156,34 @@ class FolderSettingsForm(forms.ModelForm):
             self.add_error("allowed_senders", _("Indiquez au moins un expéditeur autorisé, sinon tout serait "
                                                 "retenu ou refusé."))
         return data
+
+    def clean_siren(self):
+        from stdnum.fr import siren
+
+        value = siren.compact(self.cleaned_data.get("siren") or "")
+        if value and not siren.is_valid(value):
+            raise forms.ValidationError(_("Ce SIREN n'est pas valide (9 chiffres, clé de contrôle)."))
+        return value
+
+    def clean_vat_id(self):
+        from stdnum.eu import vat
+
+        value = vat.compact(self.cleaned_data.get("vat_id") or "").upper()
+        if value and not vat.is_valid(value):
+            raise forms.ValidationError(_("Ce numéro de TVA n'est pas valide (exemple : FR40303265045)."))
+        return value
+
+    def clean_iban(self):
+        from schwifty import IBAN
+        from schwifty.exceptions import SchwiftyException
+
+        raw = (self.cleaned_data.get("iban") or "").replace(" ", "").upper()
+        if not raw:
+            return ""
+        try:
+            return IBAN(raw).compact
+        except SchwiftyException:
+            raise forms.ValidationError(_("Cet IBAN n'est pas valide.")) from None
 
     def clean_allowed_senders(self):
         from collecte.intake.senders import parse_allowed

@@ -12,11 +12,12 @@ from datetime import timedelta
 
 from ..result import ExtractionResult
 from . import labels as L
-from .fields import Candidate, Span, choose_totals, label_hits, near_values, parse_amount, parse_date, parse_number
+from .fields import (Candidate, Span, amounts_right, choose_totals, date_parser, label_hits, near_values, parse_amount,
+                     parse_number)
 from .layout import bbox_of, read_lines, segments
 from .parse import find_currencies, find_dates, find_ibans, find_printed_ibans, find_siren, find_vat_ids, fold
 
-NO_TEXT_LAYER = "no_text_layer: OCR arrives later"
+NO_TEXT_LAYER = "no_text_layer: the PDF has no text to read (a scan); OCR reads it unless turned off"
 MIN_TEXT_CHARS = 20
 EURO_COUNTRIES = {"AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "EL", "HR", "IE", "IT", "LT", "LU", "LV",
                   "MT", "NL", "PT", "SI", "SK"}
@@ -26,10 +27,19 @@ TOTAL_KINDS = {"excl": L.EXCL, "tax": L.TAX, "incl": L.INCL, "due": L.DUE_AMOUNT
 def read_text_pdf(data: bytes, file: str | None = None) -> ExtractionResult:
     lines, _pages = read_lines(data)
     result = ExtractionResult(file=file)
-    if sum(len(w.text) for line in lines for w in line.words) < MIN_TEXT_CHARS:
+    if not has_text(lines):
         result.warn(NO_TEXT_LAYER)
         return result
-    result.source = "pdf-text"
+    return read_fields(lines, result, source="pdf-text")
+
+
+def has_text(lines) -> bool:
+    return sum(len(w.text) for line in lines for w in line.words) >= MIN_TEXT_CHARS
+
+
+def read_fields(lines, result: ExtractionResult, source: str) -> ExtractionResult:
+    """The field logic on positioned words, whatever read them (the PDF text layer or OCR)."""
+    result.source = source
     spans = [Span(line.words) for line in lines]
     buyer_zone = _buyer_zone(spans)
     _number(result, spans)
@@ -60,21 +70,40 @@ def _number(result, spans):
 
 
 def _dates(result, spans):
-    due = near_values(spans, L.DUE_DATE, parse_date)
+    month_first = _month_first(spans)
+    parser = date_parser(month_first)
+    due = near_values(spans, L.DUE_DATE, parser)
     due_lines = {(c.line, c.value) for c in due}
-    issue = [c for c in near_values(spans, L.ISSUE_DATE, parse_date) if (c.line, c.value) not in due_lines]
-    issue += _date_after_number(result, spans)
-    best = _best(issue) or _first_date(spans)
+    issue = [c for c in near_values(spans, L.ISSUE_DATE, parser, reject=L.NOT_ISSUE_DATE)
+             if (c.line, c.value) not in due_lines]
+    issue += _date_after_number(result, spans, month_first)
+    best = _best(issue) or _first_date(spans, month_first)
     result.issue_date = _set(result, "issue_date", best, best and best.score * 0.9)
     best_due = _best([c for c in due if not result.issue_date or c.value >= result.issue_date])
     if best_due:
         result.due_date = _set(result, "due_date", best_due, best_due.score * 0.85)
     elif result.issue_date:
-        _terms(result, spans)
+        _terms(result, spans, month_first)
 
 
-def _date_after_number(result, spans) -> list[Candidate]:
-    """"Rechnung Nr. 42 vom 08.10.2015", "Facture n° 12 du 3 mars 2024": the date right of the invoice number."""
+SLASH_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(?:19|20)?\d\d(?![\d/])")
+
+
+def _month_first(spans) -> bool:
+    """The document's convention for "a/b/yyyy": month first when some such date has b > 12 (11/17/2017) and none has
+    a > 12."""
+    first = second = False
+    for span in spans:
+        for m in SLASH_DATE.finditer(span.text):
+            a, b = int(m.group(1)), int(m.group(2))
+            first |= a > 12 >= b
+            second |= b > 12 >= a
+    return second and not first
+
+
+def _date_after_number(result, spans, month_first=False) -> list[Candidate]:
+    """"Rechnung Nr. 42 vom 08.10.2015", "Facture n° 12 du 3 mars 2024": the date right of the invoice number (or
+    at the start of the next line when the title wraps after "vom")."""
     pos = result.positions.get("invoice_number")
     if not pos:
         return []
@@ -83,24 +112,40 @@ def _date_after_number(result, spans) -> list[Candidate]:
                 abs(w.x0 - pos["bbox"][0]) < 0.5 and abs(w.top - pos["bbox"][1]) < 0.5 for w in span.words):
             x = pos["bbox"][2]
             rest = [w for w in span.words if w.x0 >= x]
-            found = find_dates(Span(rest).text) if rest else []
+            found = find_dates(Span(rest).text, month_first) if rest else []
             if found:
                 value, start, end = found[0]
                 return [Candidate(value, 0.9, Span(rest).words_in(start, end), index)]
+            if (not rest or re.fullmatch(r"(?:vom|du|dated|del|of|van|le|am)", fold(rest[-1].text))) and \
+                    index + 1 < len(spans):
+                following = spans[index + 1]
+                found = find_dates(following.text, month_first)
+                lead = following.folded[:found[0][1]] if found else ""
+                if found and re.fullmatch(r"(?:(?:vom|du|dated|del|of|van|le|am|date)\s*:?\s*)?", lead) and \
+                        following.words[0].page == span.words[0].page and \
+                        following.words[0].top - span.words[0].bottom < span.words[0].height * 3:
+                    value, start, end = found[0]
+                    return [Candidate(value, 0.85, following.words_in(start, end), index + 1)]
+            return []
     return []
 
 
-def _first_date(spans) -> Candidate | None:
+def _first_date(spans, month_first=False) -> Candidate | None:
     for index, span in enumerate(spans[:80]):
-        found = find_dates(span.text)
+        found = find_dates(span.text, month_first)
         if found:
             value, start, end = found[0]
             return Candidate(value, 0.35, span.words_in(start, end), index)
     return None
 
 
-def _terms(result, spans):
-    """Payment terms ("30 jours fin de mois", "net 30", "à réception", "zahlbar innerhalb von 14 Tagen")."""
+TERMS_UNTIL = re.compile(r"(?:bis(?:\s+zum)?|until|by|before|avant\s+le|au\s+plus\s+tard\s+le|le|jusqu'au|tot|entro\s+il|"
+                         r"antes\s+del?)\s*$")
+
+
+def _terms(result, spans, month_first=False):
+    """Payment terms ("30 jours fin de mois", "net 30", "à réception", "zahlbar innerhalb von 14 Tagen"); a date the
+    terms state themselves ("30 Tage netto bis 04.07.2013") wins over the computed one."""
     for index, span in enumerate(spans):
         text = span.folded
         if not L.TERMS_CONTEXT.search(text):
@@ -115,6 +160,14 @@ def _terms(result, spans):
             due = result.issue_date + timedelta(days=days)
             if m.group("eom"):
                 due = due.replace(day=calendar.monthrange(due.year, due.month)[1])
+            for value, start, end in find_dates(span.text, month_first):
+                if start >= m.end() and start - m.end() < 30 and TERMS_UNTIL.search(text[m.end():start]) and \
+                        value >= result.issue_date:
+                    result.due_date = value
+                    result.payment_terms = span.text
+                    result.confidence["due_date"] = 0.75
+                    result.positions["due_date"] = bbox_of(span.words_in(start, end))
+                    return
         if due is None:
             continue
         result.due_date = due
@@ -126,7 +179,8 @@ def _terms(result, spans):
 
 def _totals(result, spans):
     found = {kind: near_values(spans, kind, parse_amount, kinds=TOTAL_KINDS,
-                               reject=L.TAX_NOT if kind == "tax" else None, rows=3) for kind in TOTAL_KINDS}
+                               reject=L.TAX_NOT if kind == "tax" else None, rows=4,
+                               reject_before=L.TAX_NOT_BEFORE if kind == "tax" else None, more=amounts_right) for kind in TOTAL_KINDS}
     # "Amount due" is usually the total incl. tax (unless prepaid): a weaker candidate for it.
     incl = found["incl"] + [Candidate(c.value, c.score * 0.7, c.words, c.line) for c in found["due"]]
     (excl, tax, total), consistent = choose_totals(found["excl"], found["tax"], incl)
@@ -140,6 +194,18 @@ def _totals(result, spans):
         result.total_tax = total.value - excl.value
         result.confidence["total_tax"] = 0.4
         result.warn("total_tax_derived: no VAT amount found, computed as total incl. tax minus total excl. tax")
+    if result.total_excl_tax is None and total is not None:
+        if tax is not None and abs(tax.value) <= abs(total.value):
+            # "Charges ... Tax $0.00 ... Total $4.11": no net-total label, the net follows from the other two
+            result.total_excl_tax = total.value - result.total_tax
+            result.confidence["total_excl_tax"] = 0.4
+            result.warn("total_excl_tax_derived: no net total found, computed as total incl. tax minus VAT")
+        elif not found["tax"] and not found["excl"]:
+            # one total and no VAT anywhere (exempt, reverse charge, not a VAT invoice): net = gross
+            result.total_excl_tax = total.value
+            result.confidence["total_excl_tax"] = 0.3
+            result.positions["total_excl_tax"] = total.position
+            result.warn("total_excl_tax_assumed: no VAT shown, total excl. tax taken as the total")
     if excl and tax and total and not consistent:
         result.warn("totals_inconsistent: total excl. tax + VAT does not equal total incl. tax")
     due = _best(found["due"])
@@ -195,19 +261,26 @@ def _buyer_zone(spans) -> set[tuple[int, int]]:
 def _ids(result, spans, buyer_zone):
     seller_vat = buyer_vat = iban = siren = None
     for index, span in enumerate(spans):
-        for compact, valid, start, end in find_vat_ids(span.text):
-            words = span.words_in(start, end)
-            k = span.words.index(words[0])
-            cand = Candidate(compact, 0.85 if valid else 0.4, words, index)
-            if (index, k) in buyer_zone:
-                buyer_vat = buyer_vat or cand
-            elif seller_vat is None or (valid and seller_vat.score < 0.5):
-                seller_vat = cand
+        for seg in segments(_as_line(span.words)):  # ids never run across a column gap
+            seg_span = Span(seg)
+            for compact, valid, start, end in find_vat_ids(seg_span.text):
+                words = seg_span.words_in(start, end)
+                k = span.words.index(words[0])
+                cand = Candidate(compact, 0.85 if valid else 0.4, words, index)
+                if (index, k) in buyer_zone or L.BUYER_ID.search(seg_span.folded[:start]):
+                    buyer_vat = buyer_vat or cand
+                elif seller_vat is None or (valid and seller_vat.score < 0.5):
+                    seller_vat = cand
         for compact, start, end in find_ibans(span.text):
             if iban is None or iban.score < 0.5:
                 iban = Candidate(compact, 0.9, span.words_in(start, end), index)
         for compact, start, end in find_printed_ibans(span.text) if iban is None else ():
             iban = Candidate(compact, 0.3, span.words_in(start, end), index)
+        if iban is None and re.search(r"(?i)iban(?:[\s.-]*(?:nr|no)\.?)?\s*:?$", span.text) and index + 1 < len(spans):
+            following = spans[index + 1]  # "... auf folgende Bankverbindung: IBAN" / "DE75 1234 ..., BIC ..."
+            for compact, start, end in find_printed_ibans("IBAN " + following.text):
+                if start == 5:
+                    iban = Candidate(compact, 0.3, following.words_in(0, end - 5), index + 1)
         if re.search(r"siren|siret|rcs|r\.c\.s", span.folded):
             for sn, st, start, end in find_siren(span.text):
                 k = span.words.index(span.words_in(start, end)[0])
@@ -236,7 +309,8 @@ def _clean_name(text: str) -> str:
     return text.strip(" :,;")
 
 
-SELLER_SKIP = re.compile(r"^(?:nummer|globale|gln|lief|kunden|steuer|ust|tva|vat|tel|fax|e-?mail|www|http|\d|"
+SELLER_SKIP = re.compile(r"^(?:nummer|globale|gln|lief(?:erant(?:en)?)?[-.\s]*(?:nr|nummer)|kunden|steuer|ust|tva|vat|"
+                         r"tel|fax|e-?mail|www|http|seite|page|ansprechpartner|abteilung|anschrift|contact|\d|"
                          r"(?:deutschland|germany|france|allemagne|osterreich|austria|schweiz|suisse|italia|espana|"
                          r"nederland|belgique|belgie|luxembourg|united kingdom|usa)$)")
 
@@ -259,7 +333,8 @@ def _labelled_seller(spans) -> Candidate | None:
             text = Span(seg).text
             if text.endswith(":") and not re.match(r"(?i)(name|nom|raison sociale)\s*:", text):
                 continue  # another label ("Anschrift:")
-            if re.match(r"(?i)(name|nom|raison sociale)\s*:", text) or fold(text) in ("name", "nom"):
+            named = bool(re.match(r"(?i)(name|nom|raison sociale)\s*:", text) or fold(text) in ("name", "nom"))
+            if named:
                 text = text.split(":", 1)[-1] if ":" in text else ""
                 if not text.strip():
                     seg = words[len(seg):len(seg) + 8] or seg
@@ -267,9 +342,17 @@ def _labelled_seller(spans) -> Candidate | None:
             name = _clean_name(text)
             if len(name) < 2 or SELLER_SKIP.match(fold(name)) or re.search(r"\d{2,}", name):
                 continue
-            options.append((0 if L.LEGAL_FORM.search(name) else 1, j, Candidate(name, 0.5, seg, j)))
+            rank = -1 if named else 0 if L.LEGAL_FORM.search(name) else 1
+            options.append((rank, j, Candidate(name, 0.5, seg, j)))
         if options:
-            return min(options, key=lambda o: (o[0], o[1]))[2]
+            rank, j, cand = min(options, key=lambda o: (o[0], o[1]))
+            above = [c for r, k, c in options if k == j - 1 and r == 1]
+            if rank < 1 and above and abs(above[0].words[0].x0 - cand.words[0].x0) < 2 and \
+                    cand.words[0].top - above[0].words[0].bottom < cand.words[0].height * 1.2 and \
+                    not L.LEGAL_FORM.search(above[0].value):
+                # the name's first half on the line above ("MVM Musterhafter" / "Versicherungsverein ... a.G.")
+                return Candidate(f"{above[0].value} {cand.value}", cand.score, above[0].words + cand.words, j)
+            return cand
     return None
 
 
@@ -304,8 +387,40 @@ def _legal_form_line(spans, buyer_zone) -> Candidate | None:
                 name = _clean_name(seg_span.text)
                 name = re.sub(r"^(?:[A-Za-zäöüé]+\.?\s?:\s*)", "", name)  # "Name: ..."
                 if name and not re.search(r"\d{4,}", name):
+                    if name == _clean_name(seg_span.text) and seg_span.text.startswith(name):
+                        above = _name_line_above(spans, index, seg)
+                        if above:
+                            return Candidate(f"{Span(above).text} {name}", 0.4, above + seg, index)
                     return Candidate(name, 0.4, seg, index)
     return None
+
+
+def _name_line_above(spans, index, seg):
+    """A name printed over two lines ("MVM Musterhafter" / "Versicherungsverein Musterstadt a.G."): the line just
+    above, left-aligned with it, same size, when it opens its block (nothing close above it), holds no digits, no
+    colon and no label, and starts with a capital."""
+    if index == 0:
+        return None
+    first = seg[0]
+    prev = spans[index - 1]
+    words = [w for w in prev.words if abs(w.x0 - first.x0) < 2 or w.x0 > first.x0 - 2 and w.x1 <= seg[-1].x1 + 40]
+    if not words or words[0].page != first.page or abs(words[0].x0 - first.x0) > 2:
+        return None
+    if abs(words[0].height - first.height) > 0.15 * first.height or first.top - words[0].bottom > first.height:
+        return None
+    words = _first_segment(words)
+    text = Span(words).text
+    if re.search(r"[\d:@/]", text) or not text[:1].isupper() or L.LEGAL_FORM.search(text) or len(text) > 40:
+        return None
+    if L.BUYER.search(fold(text)) or L.SELLER.search(fold(text)) or re.search(
+            r"(?i)rechnung|invoice|facture|avoir|gutschrift|herrn|frau|monsieur|madame|mr\b|mrs\b", text):
+        return None
+    if index >= 2:
+        before = spans[index - 2]
+        if before.words[0].page == first.page and words[0].top - before.words[0].bottom < first.height * 1.2 and \
+                any(abs(w.x0 - first.x0) < 2 for w in before.words):
+            return None  # the line above is itself inside a block (an address): not a name's first half
+    return words
 
 
 def _first_text_line(spans, buyer_zone) -> Candidate | None:
@@ -332,4 +447,4 @@ def _document_type(result, spans):
         result.warn("negative_total: amounts are negative, read as a credit note")
 
 
-__all__ = ["NO_TEXT_LAYER", "read_text_pdf"]
+__all__ = ["NO_TEXT_LAYER", "has_text", "read_fields", "read_text_pdf"]

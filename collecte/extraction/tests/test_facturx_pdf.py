@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from facturx import generate_from_binary
 
+from collecte.extraction.ocr import NOTHING_READ
 from collecte.extraction.pdftext import NO_TEXT_LAYER
 from collecte.extraction.registry import Options, UnreadableDocument, extract
 
@@ -41,11 +42,13 @@ def test_it_skips_attached_xml_that_is_not_an_invoice():
     assert extract(pdf).invoice_number == "X"
 
 
-def test_a_pdf_without_xml_nor_text_layer_gives_no_source_and_a_no_text_layer_warning(facturx_pdf):
+def test_a_pdf_without_xml_nor_text_gives_no_source_and_says_why(facturx_pdf):
     for data, options in ((blank_pdf(), Options()), (facturx_pdf, Options(use_xml=False))):
         r = extract(data, "x.pdf", options)
         assert r.source is None and r.invoice_number is None
-        assert r.warnings == [NO_TEXT_LAYER]
+        assert r.warnings == [NO_TEXT_LAYER, NOTHING_READ]
+    r = extract(blank_pdf(), "x.pdf", Options(use_ocr=False))
+    assert r.warnings == [NO_TEXT_LAYER]
 
 
 def test_it_refuses_files_it_cannot_read():
@@ -67,7 +70,7 @@ def test_it_prints_one_json_object_per_line(tmp_path, capsys, facturx_pdf):
     assert [o["source"] for o in objs] == ["factur-x", "cii", None]
     assert objs[0]["total_incl_tax"] == "1127.50" and objs[0]["issue_date"] == "2024-03-12"
     assert objs[0]["seller"]["siren"] == "732829320"
-    assert objs[2]["warnings"] == [NO_TEXT_LAYER]
+    assert objs[2]["warnings"] == [NO_TEXT_LAYER, NOTHING_READ]
 
 
 def test_it_prints_a_summary_and_ignores_xml_with_no_xml(tmp_path, capsys, facturx_pdf):

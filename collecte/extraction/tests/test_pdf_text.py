@@ -75,7 +75,7 @@ def test_inconsistent_totals_lower_confidence_and_warn():
 def test_registry_uses_text_layer_with_no_xml_and_warns_on_scans(tmp_path, capsys):
     r = extract(gen.german_two_rates(), "de.pdf", Options(use_xml=False))
     assert r.source == "pdf-text"
-    scan = extract(blank_pdf(), "scan.pdf", Options(use_xml=False))
+    scan = extract(blank_pdf(), "scan.pdf", Options(use_xml=False, use_ocr=False))
     assert scan.source is None and scan.warnings == [NO_TEXT_LAYER]
     (tmp_path / "fr.pdf").write_bytes(gen.french_label_left())
     call_command("extract", str(tmp_path / "fr.pdf"), "--json", "--no-xml")
