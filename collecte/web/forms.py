@@ -1,4 +1,6 @@
 """Forms of the web UI. Labels and errors are in French (the msgids) and translated to English."""
+import re
+
 from django import forms
 from django.db.models import Q
 from django.contrib.auth import get_user_model
@@ -124,6 +126,11 @@ class MemberManageForm(forms.ModelForm):
 
 
 class FolderSettingsForm(forms.ModelForm):
+    # Wider than the stored compact forms: people paste "732 829 320" or "FR76 3000 6000 …".
+    siren = forms.CharField(label=_("SIREN"), required=False, max_length=20)
+    vat_id = forms.CharField(label=_("Numéro de TVA intracommunautaire"), required=False, max_length=30)
+    iban = forms.CharField(label=_("IBAN"), required=False, max_length=50)
+
     class Meta:
         model = ClientFolder
         fields = ["name", "sector", "siren", "vat_id", "iban", "base_currency", "language", "timezone",
@@ -160,7 +167,7 @@ class FolderSettingsForm(forms.ModelForm):
     def clean_siren(self):
         from stdnum.fr import siren
 
-        value = siren.compact(self.cleaned_data.get("siren") or "")
+        value = re.sub(r"[\s.]", "", self.cleaned_data.get("siren") or "")
         if value and not siren.is_valid(value):
             raise forms.ValidationError(_("Ce SIREN n'est pas valide (9 chiffres, clé de contrôle)."))
         return value
@@ -168,7 +175,7 @@ class FolderSettingsForm(forms.ModelForm):
     def clean_vat_id(self):
         from stdnum.eu import vat
 
-        value = vat.compact(self.cleaned_data.get("vat_id") or "").upper()
+        value = re.sub(r"[\s.\-]", "", self.cleaned_data.get("vat_id") or "").upper()
         if value and not vat.is_valid(value):
             raise forms.ValidationError(_("Ce numéro de TVA n'est pas valide (exemple : FR40303265045)."))
         return value

@@ -236,7 +236,7 @@ def blank_pdf() -> bytes:
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(595, 842))
     out = io.BytesIO()
-    pdf.save(out)
+    pdf.save(out, deterministic_id=True)
     return out.getvalue()
 
 
@@ -250,5 +250,5 @@ def pdf_with_attachments(files: dict[str, bytes]) -> bytes:
     for name, data in files.items():
         pdf.attachments[name] = pikepdf.AttachedFileSpec(pdf, data, filename=name)
     out = io.BytesIO()
-    pdf.save(out)
+    pdf.save(out, deterministic_id=True)
     return out.getvalue()

@@ -59,3 +59,14 @@ def test_it_does_not_read_duplicates_again(world):
     deliver(world, ("a.pdf", pdf, "pdf"))
     second = deliver(world, ("b.pdf", pdf, "pdf")).documents.get()
     assert second.status == "duplicate" and second.extraction is None
+
+
+def test_the_folders_own_company_is_never_read_as_the_supplier(world):
+    from collecte.extraction.tests.test_parties_and_crosscheck import SUPPLIER_VAT, purchase_printing_the_client_first
+
+    world.folder.vat_id, world.folder.siren = "FR44732829320", "732829320"
+    world.folder.save()
+    row = deliver(world, ("facture.pdf", purchase_printing_the_client_first(), "pdf"))
+    extraction = row.documents.get().extraction
+    assert extraction["seller"]["vat_id"] == SUPPLIER_VAT
+    assert extraction["buyer"]["vat_id"] == "FR44732829320"

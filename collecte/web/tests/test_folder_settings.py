@@ -58,6 +58,23 @@ def test_it_shows_the_current_settings(world, client_for):
     assert "Les administrateurs du dossier" in page and "Une adresse email saisie" in page
 
 
+def test_it_keeps_the_folders_own_company_ids_compact_and_checked(world, client_for):
+    client = client_for(world.admin)
+    response = client.post(url(world), {**VALID, "siren": "732 829 320", "vat_id": "fr 44 732829320",
+                             "iban": "FR76 3000 6000 0112 3456 7890 189"})
+    assert response.status_code == 302, response.context["form"].errors
+    world.folder.refresh_from_db()
+    assert (world.folder.siren, world.folder.vat_id, world.folder.iban) == (
+        "732829320", "FR44732829320", "FR7630006000011234567890189")
+    assert world.folder.own_company().vat_id == "FR44732829320"
+    response = client.post(url(world), {**VALID, "siren": "732829321", "vat_id": "FR00732829320",
+                                        "iban": "FR76 3000 6000 0112 3456 7890 188"})
+    errors = response.context["form"].errors
+    assert errors["siren"] == ["Ce SIREN n'est pas valide (9 chiffres, clé de contrôle)."]
+    assert errors["vat_id"] == ["Ce numéro de TVA n'est pas valide (exemple : FR40303265045)."]
+    assert errors["iban"] == ["Cet IBAN n'est pas valide."]
+
+
 def test_it_requires_a_company_name(world, client_for):
     response = client_for(world.owner).post(url(world), {**VALID, "name": ""})
     assert response.context["form"].errors["name"] == ["Indiquez le nom de la société."]
