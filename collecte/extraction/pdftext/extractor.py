@@ -139,7 +139,8 @@ def _first_date(spans, month_first=False) -> Candidate | None:
     return None
 
 
-TERMS_UNTIL = re.compile(r"(?:bis(?:\s+zum)?|until|by|before|avant\s+le|au\s+plus\s+tard\s+le|le|jusqu'au|tot|entro\s+il|"
+TERMS_UNTIL = re.compile(r"(?:bis(?:\s+zum)?|until|by|before|avant\s+le|au\s+plus\s+tard\s+le|le|jusqu'au|tot|"
+                         r"entro\s+il|"
                          r"antes\s+del?)\s*$")
 
 
@@ -180,7 +181,8 @@ def _terms(result, spans, month_first=False):
 def _totals(result, spans):
     found = {kind: near_values(spans, kind, parse_amount, kinds=TOTAL_KINDS,
                                reject=L.TAX_NOT if kind == "tax" else None, rows=4,
-                               reject_before=L.TAX_NOT_BEFORE if kind == "tax" else None, more=amounts_right) for kind in TOTAL_KINDS}
+                               reject_before=L.TAX_NOT_BEFORE if kind == "tax" else None, more=amounts_right)
+             for kind in TOTAL_KINDS}
     # "Amount due" is usually the total incl. tax (unless prepaid): a weaker candidate for it.
     incl = found["incl"] + [Candidate(c.value, c.score * 0.7, c.words, c.line) for c in found["due"]]
     (excl, tax, total), consistent = choose_totals(found["excl"], found["tax"], incl)
@@ -195,7 +197,7 @@ def _totals(result, spans):
         result.confidence["total_tax"] = 0.4
         result.warn("total_tax_derived: no VAT amount found, computed as total incl. tax minus total excl. tax")
     if result.total_excl_tax is None and total is not None:
-        if tax is not None and abs(tax.value) <= abs(total.value):
+        if tax is not None and tax.score >= 0.8 and abs(tax.value) <= abs(total.value):
             # "Charges ... Tax $0.00 ... Total $4.11": no net-total label, the net follows from the other two
             result.total_excl_tax = total.value - result.total_tax
             result.confidence["total_excl_tax"] = 0.4

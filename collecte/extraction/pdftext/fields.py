@@ -80,15 +80,19 @@ def label_hits(spans: list[Span], patterns, kinds=None) -> list[tuple[float, int
     return hits
 
 
-def below(spans: list[Span], index: int, label_words: list[Word]) -> list[Span]:
+def below(spans: list[Span], index: int, label_words: list[Word], lines: int = BELOW_LINES) -> list[Span]:
     """Runs of words in the label's column on the next lines."""
     x0 = min(w.x0 for w in label_words) - 4
     x1 = max(w.x1 for w in label_words) + 4
+    # A value right-aligned under a left-aligned header may start past the header's end: the column reaches on to
+    # the next word of the header row (or a few characters further).
     base = spans[index].words[0]
+    after = [w.x0 for w in spans[index].words if w.x0 > x1 - 3]
+    x1 = max(x1, min([x1 + 3 * base.height] + [a - 2 for a in after]))
     out = []
-    for j in range(index + 1, min(index + 1 + BELOW_LINES, len(spans))):
+    for j in range(index + 1, min(index + 1 + lines, len(spans))):
         span = spans[j]
-        if span.words[0].page != base.page or span.words[0].top - base.bottom > base.height * 4:
+        if span.words[0].page != base.page or span.words[0].top - base.bottom > base.height * max(4, 1.6 * lines):
             break
         column = [w for w in span.words if w.x1 >= x0 and w.x0 <= x1]
         if column:
@@ -96,13 +100,17 @@ def below(spans: list[Span], index: int, label_words: list[Word]) -> list[Span]:
     return out
 
 
-def near_values(spans, patterns, parser, kinds=None, reject=None, rows=1) -> list[Candidate]:
+def near_values(spans, patterns, parser, kinds=None, reject=None, rows=1, reject_before=None,
+                more=None) -> list[Candidate]:
     """For each label hit, the first value the parser finds right of it, else in its column below. `reject` (a regex
-    on the folded text right after the label) drops look-alike labels ("TVA intracom", "USt-IdNr")."""
+    on the folded text right after the label) drops look-alike labels ("TVA intracom", "USt-IdNr"); `reject_before`
+    (on the text before it) drops labels preceded by a qualifier ("inkl. MwSt"). `more` (Span -> [(value, words)])
+    gives the further values on the label's line, as weaker candidates ("USt. 19 % 198,00 37,62": base, then tax)."""
     out = []
     for weight, index, start, end in label_hits(spans, patterns, kinds):
-        if reject is not None and (reject.match(spans[index].folded[end:]) or
-                                   L.TAX_NOT_BEFORE.search(spans[index].folded[:start])):
+        if reject is not None and reject.match(spans[index].folded[end:]):
+            continue
+        if reject_before is not None and reject_before.search(spans[index].folded[:start]):
             continue
         span = spans[index]
         label_words = span.words_in(start, end)
@@ -113,17 +121,26 @@ def near_values(spans, patterns, parser, kinds=None, reject=None, rows=1) -> lis
             gap = words[0].x0 - label_words[-1].x1
             factor = (1.0 if gap < span.words[0].height * 12 else 0.85) * (got[2] if len(got) > 2 else 1.0)
             out.append(Candidate(value, weight * factor, words, index))
+            if more is not None:
+                for extra, extra_words in more(right)[1:3]:
+                    if extra_words[0].x0 > words[-1].x0:
+                        out.append(Candidate(extra, weight * factor * 0.7, extra_words, index))
             continue
-        found = 0
-        for j, column in below(spans, index, label_words):
+        found = []
+        for j, column in below(spans, index, label_words, rows + 2 if rows > 1 else BELOW_LINES):
             got = parser(column)
             if got:
                 # A column header over several rows ("Nettobetrag" over one row per VAT rate, then the sum): every
-                # row is a candidate when `rows` > 1, the arithmetic choice picks the consistent one.
+                # row is a candidate when `rows` > 1, the arithmetic choice picks the consistent one; a row that is
+                # the sum of the rows above it is the column's total.
                 quality = got[2] if len(got) > 2 else 1.0
-                out.append(Candidate(got[0], weight * (0.8 - 0.02 * found) * quality, got[1], j))
-                found += 1
-                if found >= rows:
+                score = weight * (0.8 - 0.02 * len(found)) * quality
+                if len(found) >= 2 and isinstance(got[0], Decimal) and \
+                        abs(sum(found) - got[0]) <= Decimal("0.01") * len(found):
+                    score = weight * 0.9 * quality
+                out.append(Candidate(got[0], score, got[1], j))
+                found.append(got[0])
+                if len(found) >= rows:
                     break
     return out
 
@@ -142,12 +159,36 @@ def parse_amount(span: Span):
     return value, span.words_in(start, end), 0.4
 
 
-def parse_date(span: Span):
-    found = find_dates(span.text)
+AMOUNT_STOP = re.compile(r"[^\W\d_]{3,}")
+AMOUNT_FILLER = {"von", "vom", "of", "on", "sur", "de", "du", "eur", "usd", "gbp", "chf", "auf", "base", "basis"}
+
+
+def amounts_right(span: Span):
+    """The amounts with decimals on a label's line, left to right, up to the next word that reads like another label."""
+    out = []
+    stop = len(span.text)
+    for word, (start, _end) in zip(span.words, span.offsets):
+        if AMOUNT_STOP.fullmatch(word.text.strip(".:*()")) and fold(word.text.strip(".:*()")) not in AMOUNT_FILLER \
+                and start > 0:
+            stop = start
+            break
+    for value, start, end in find_amounts(span.text[:stop]):
+        if value.as_tuple().exponent < 0:
+            out.append((value, span.words_in(start, end)))
+    return out
+
+
+def parse_date(span: Span, month_first: bool = False):
+    found = find_dates(span.text, month_first)
     if not found:
         return None
     value, start, end = found[0]
     return value, span.words_in(start, end)
+
+
+def date_parser(month_first: bool):
+    """parse_date with the document's convention for "a/b/yyyy" (month first on US documents)."""
+    return lambda span: parse_date(span, month_first)
 
 
 def parse_number(span: Span):
@@ -158,9 +199,8 @@ def parse_number(span: Span):
         m = NUMBER_TOKEN.match(token)
         if not m or not any(c.isdigit() for c in m.group(1)) or len(m.group(1)) > 30:
             return None
-        if find_dates(token) and len(find_dates(token)[0]) and find_dates(token)[0][2] - find_dates(token)[0][1] \
-                >= len(token) - 1:
-            return None  # a date, not a number
+        if any(s <= start < e for _d, s, e in find_dates(span.text)):
+            return None  # a date ("Beitragsrechnung 24. Januar 2014"), not a number
         return m.group(1), [word]
     return None
 

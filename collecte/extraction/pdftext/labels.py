@@ -10,7 +10,7 @@ NO = r"\s*(?:n\s?[°ºo]\.?|nr\.?|no\.?|num(?:ber|ero|mer)?\.?|#)"
 
 
 def _c(weight: float, pattern: str):
-    return weight, re.compile(B + pattern + E)
+    return weight, re.compile(B + "(?:" + pattern + ")" + E)
 
 
 NUMBER = [
@@ -32,14 +32,22 @@ ISSUE_DATE = [
             r"l'avoir|emission)|fecha\s+(?:de\s+)?(?:factura|emision)|data\s+(?:della\s+)?fattura|factuurdatum|"
             r"date\s+of\s+issue|issue\s+date|date\s+issued|ausstellungsdatum"),
     _c(0.7, r"(?:datum|date|fecha|data|dated)"),
+    # a title line: "Rechnung Nr. 42 vom 08.10.2015", "Invoice INV-1 - 5 March 2024" (the date right of it or below)
+    _c(0.65, r"^\s*(?:[a-z]*(?:rechnung|gutschrift)|invoice|facture|avoir|factura|fattura|factuur|credit\s+note)"),
     _c(0.5, r"(?:vom|du|le|dated|del)"),
 ]
+
+# Text right after a date label that makes it some other date ("Rechnung gemäß Bestellung vom ...", "date de commande").
+NOT_ISSUE_DATE = re.compile(r"^[^0-9]{0,25}?(?:bestell|order|commande|auftrag|lieferschein|livraison|delivery|leistung|"
+                            r"pedido|ordine|bestelling)")
 
 DUE_DATE = [
     _c(1.0, r"(?:date\s+d'|d')?echeance|due\s+date|payment\s+due(?:\s+date)?|due\s+by|due\s+on|pay(?:able)?\s+by|"
             r"faellig(?:\s+am)?|fallig(?:keit|keitsdatum)?(?:\s+am)?|zahlbar\s+bis(?:\s+zum)?|zahlungsziel|"
             r"bis\s+zum|remit\s+(?:until|by|before)|pay(?:able)?\s+until|a\s+payer\s+avant\s+le|a\s+regler\s+avant\s+le|payable\s+avant\s+le|"
-            r"fecha\s+de\s+vencimiento|vencimiento|scadenza|data\s+di\s+scadenza|vervaldatum|uiterste\s+betaaldatum"),
+            r"fecha\s+de\s+vencimiento|vencimiento|scadenza|data\s+di\s+scadenza|vervaldatum|uiterste\s+betaaldatum|"
+            r"date\s+limite(?:\s+de\s+(?:paiement|reglement))?|falligkeitstag|zahlungsfrist|te\s+betalen\s+voor|"
+            r"(?:zahlbar\s+)?(?:netto|ohne\s+abzug)\s+bis(?:\s+zum)?|payable\s+le|a\s+regler\s+le|a\s+payer\s+le"),
 ]
 
 TERMS_DAYS = re.compile(
@@ -57,7 +65,8 @@ EXCL = [
             r"nettobetrag|summe\s+netto|netto\s*summe|nettosumme|gesamt\s*netto|zwischensumme|warenwert\s+netto|"
             r"rechnungssumme\s+ohne\s+ust\.?|summe\s+ohne\s+ust|subtotal|sub-total|total\s+excl\.?(?:uding)?(?:\s+vat|"
             r"\s+tax)?|total\s+net|net\s+total|net\s+amount|total\s+before\s+tax|amount\s+excl\.?\s+vat|"
-            r"base\s+imponible|imponibile|totale\s+imponibile|subtotaal|totaal\s+excl\.?(?:\s+btw)?|netto\s+bedrag"),
+            r"base\s+imponible|imponibile|totale\s+imponibile|subtotaal|totaal\s+excl\.?(?:\s+btw)?|netto\s+bedrag|"
+            r"exclusief\s+btw|excl\.?\s+btw|total\s+sin\s+iva|importe\s+neto|totale\s+netto"),
     _c(0.6, r"(?:netto|net|ht|base)"),
 ]
 
@@ -74,7 +83,9 @@ INCL = [
     _c(1.0, r"total\s+t\.?t\.?c\.?|montant\s+t\.?t\.?c\.?|total\s+toutes\s+taxes|gesamtbetrag|rechnungsbetrag|"
             r"bruttosumme|brutto\s*betrag|gesamtsumme|endbetrag|rechnungssumme|summe\s+brutto|total\s+incl\.?(?:uding)?"
             r"(?:\s+vat|\s+tax)?|grand\s+total|invoice\s+total|total\s+amount|totale\s+(?:fattura|documento)|"
-            r"total\s+factura|totaal\s+incl\.?(?:\s+btw)?|te\s+betalen|gesamt|total"),
+            r"total\s+factura|totaal\s+incl\.?(?:\s+btw)?|te\s+betalen|inclusief\s+btw|totale\s+fattura|"
+            r"importe\s+total|total\s+a\s+pagar"),
+    _c(0.85, r"gesamt|total|totaal|totale"),
     _c(0.5, r"(?:brutto|summe|betrag|montant|amount)"),
 ]
 
@@ -89,6 +100,10 @@ BUYER = re.compile(B + r"(?:facture\s+a|facturer\s+a|adresse\s+de\s+facturation|
                    r"invoice\s+to|sold\s+to|ship\s+to|deliver\s+to|customer|buyer|rechnungsempfanger|"
                    r"rechnungsadresse|kaufer(?:/leistungsempfanger)?|kunde|leistungsempfanger|warenempfanger|"
                    r"lieferanschrift|cliente|klant|factuuradres)" + E)
+
+# Before an id on its line: the id is the buyer's ("Ihre USt-IdNr.", "Customer VAT", "N° TVA client").
+BUYER_ID = re.compile(r"(?<![a-z])(?:ihre?|your|votre|vos|client|customer|kunden?|buyer|acheteur|kaufer|cliente|klant|"
+                      r"uw|vostra|su)(?![a-z])")
 
 CREDIT_NOTE = re.compile(B + r"(?:avoir|facture\s+d'avoir|gutschrift|credit\s+note|credit\s+memo|nota\s+de\s+credito|"
                          r"nota\s+di\s+credito|creditnota|rechnungskorrektur|stornorechnung)" + E)
