@@ -49,6 +49,7 @@ web_patterns = [
     path("messages/<int:message_id>/release/", messages.message_release, name="message-release"),
     path("documents/<int:document_id>/file/", documents.document_file, name="document-file"),
     path("documents/<int:document_id>/unlock/", documents.document_unlock, name="document-unlock"),
+    path("documents/<int:document_id>/correct/", documents.document_correct, name="document-correct"),
     path("folders/<int:folder_id>/imap/", imap_views.imap_list, name="imap-list"),
     path("folders/<int:folder_id>/imap/add/", imap_views.imap_add, name="imap-add"),
     path("folders/<int:folder_id>/imap/<int:mailbox_id>/", imap_views.imap_edit, name="imap-edit"),

@@ -126,3 +126,65 @@ def _back_to_message(document):
     if document.message_id:
         return redirect("message-detail", document.message_id)
     return redirect("folder-messages", document.folder_id)
+
+
+class CorrectionForm(forms.Form):
+    """What a person checks on a document read by extraction; blank clears a field."""
+
+    invoice_number = forms.CharField(label=gettext_lazy("Numéro de facture"), required=False, max_length=100)
+    document_type = forms.ChoiceField(label=gettext_lazy("Type"), required=False,
+                                      choices=[("invoice", gettext_lazy("Facture")),
+                                               ("credit_note", gettext_lazy("Avoir"))])
+    issue_date = forms.DateField(label=gettext_lazy("Date de facture"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due_date = forms.DateField(label=gettext_lazy("Date d'échéance"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    currency = forms.CharField(label=gettext_lazy("Devise"), required=False, max_length=3)
+    total_excl_tax = forms.CharField(label=gettext_lazy("Total HT"), required=False, max_length=30)
+    total_tax = forms.CharField(label=gettext_lazy("TVA"), required=False, max_length=30)
+    total_incl_tax = forms.CharField(label=gettext_lazy("Total TTC"), required=False, max_length=30)
+    counterparty_name = forms.CharField(label=gettext_lazy("Nom du fournisseur ou du client"), required=False,
+                                        max_length=200)
+    counterparty_vat_id = forms.CharField(label=gettext_lazy("Son numéro de TVA"), required=False, max_length=30)
+
+    PARTY_FIELDS = {"counterparty_name": "name", "counterparty_vat_id": "vat_id"}
+
+    @classmethod
+    def initial_from(cls, extraction, role):
+        x = extraction or {}
+        party = x.get(role) or {}
+        return {**{k: x.get(k) for k in ("invoice_number", "document_type", "issue_date", "due_date", "currency",
+                                         "total_excl_tax", "total_tax", "total_incl_tax")},
+                "counterparty_name": party.get("name"), "counterparty_vat_id": party.get("vat_id")}
+
+    def changes(self, role):
+        """The fields that differ from what was read, named as collecte.intake.corrections expects."""
+        out = {}
+        for name in self.changed_data:
+            value = self.cleaned_data[name]
+            key = f"{role}.{self.PARTY_FIELDS[name]}" if name in self.PARTY_FIELDS else name
+            out[key] = value.isoformat() if hasattr(value, "isoformat") else value
+        return out
+
+
+@login_required
+def document_correct(request, document_id):
+    """GET: what was read, as a form. POST: store the corrections; the supplier memory learns from them."""
+    from collecte.intake.corrections import CorrectionError, correct_document
+    from collecte.intake.extract import direction_of
+
+    folder_access, document = access.get_document_for_user(request.user, document_id)
+    role = "buyer" if direction_of(document.module) == "sales" else "seller"
+    form = CorrectionForm(posted(request), initial=CorrectionForm.initial_from(document.extraction, role))
+    if request.method == "POST" and form.is_valid():
+        try:
+            correct_document(document, request.user, form.changes(role))
+        except CorrectionError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Corrections enregistrées pour « %(name)s » : les prochaines factures de ce "
+                                        "fournisseur en tiendront compte.") % {"name": document.filename})
+            return _back_to_message(document)
+    return render(request, "web/document_correct.html", {
+        "folder": folder_access.folder, "access": folder_access, "document": document, "form": form,
+        "tab": "messages", "learned": (document.extraction or {}).get("learned") or []})
