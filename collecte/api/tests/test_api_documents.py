@@ -115,7 +115,7 @@ def test_staff_admins_and_approvers_list_every_document(world, api_for, persona)
     assert [d["filename"] for d in body["items"]] == ["verrou.pdf", "admin.pdf", "mien.pdf"]
     assert set(body["items"][0]) == {"id", "folder_id", "message_id", "module", "filename", "content_type", "size",
                                      "sha256", "status", "duplicate_of", "split_from", "page_number", "flags",
-                                     "has_einvoice_xml", "created_at"}
+                                     "has_einvoice_xml", "created_at", "extraction"}
 
 
 def test_a_standard_user_lists_only_their_documents(world, api_for):

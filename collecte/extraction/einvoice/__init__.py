@@ -16,7 +16,9 @@ keeps "380". Other codes with a negative total (a 384 correction that lowers an 
 their type and their signs, with the warning "negative_total": what they mean depends on the earlier document, which
 a person must look at.
 
-XSD validation problems become warnings ("xsd_invalid") and `validation` details; they never stop the reading.
+XSD and EN 16931 schematron problems become warnings ("xsd_invalid", "schematron_invalid: BR-CO-10, BR-CO-15") and
+`validation` details (validation.py); they never stop the reading. A check that could not run says so in
+`validation["errors"]` and adds no warning.
 """
 from __future__ import annotations
 
@@ -65,9 +67,11 @@ def read_xml(data: bytes, file: str | None = None, *, source: str | None = None)
         read_cii(root, result)
         result.source = source or "cii"
     _classify(result)
-    result.validation = validate(root, syntax)
+    result.validation = validate(root, syntax, data)
     if result.validation["xsd"] == "invalid":
         result.warn("xsd_invalid")
+    if result.validation["schematron"] == "invalid":
+        result.warn(_schematron_warning(result.validation["schematron_errors"]))
     result.confidence = {name: 1.0 for name in _present_fields(result)}
     return result
 
@@ -80,6 +84,13 @@ def read_pdf(data: bytes, file: str | None = None) -> ExtractionResult | None:
     result = read_xml(xml, file, source="factur-x")
     result.validation["embedded_file"] = name
     return result
+
+
+def _schematron_warning(errors: list[str], shown: int = 5) -> str:
+    """The warning "schematron_invalid: BR-CO-10, BR-CO-15": rule ids only, the texts stay in `validation`."""
+    rules = list(dict.fromkeys(e.split(":", 1)[0] for e in errors))
+    more = ", ..." if len(rules) > shown else ""
+    return f"schematron_invalid: {', '.join(rules[:shown])}{more}"
 
 
 def _classify(result: ExtractionResult) -> None:

