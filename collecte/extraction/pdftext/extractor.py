@@ -180,12 +180,13 @@ def _terms(result, spans, month_first=False):
 
 def _totals(result, spans):
     found = {kind: near_values(spans, kind, parse_amount, kinds=TOTAL_KINDS,
-                               reject=L.TAX_NOT if kind == "tax" else None, rows=4,
+                               reject=L.TAX_NOT if kind == "tax" else (L.INCL_NOT if kind == "incl" else None),
+                               rows=4,
                                reject_before=L.TAX_NOT_BEFORE if kind == "tax" else None, more=amounts_right)
              for kind in TOTAL_KINDS}
     # "Amount due" is usually the total incl. tax (unless prepaid): a weaker candidate for it.
     incl = found["incl"] + [Candidate(c.value, c.score * 0.7, c.words, c.line) for c in found["due"]]
-    (excl, tax, total), consistent = choose_totals(found["excl"], found["tax"], incl)
+    (excl, tax, total), consistent = choose_totals(found["excl"], found["tax"], incl, spans)
     factor = 1.0 if consistent else 0.6
     result.total_excl_tax = _set(result, "total_excl_tax", excl, excl and excl.score * factor * 0.9)
     if tax is not None and isinstance(tax.value, tuple):

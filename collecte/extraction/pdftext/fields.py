@@ -191,10 +191,14 @@ def date_parser(month_first: bool):
     return lambda span: parse_date(span, month_first)
 
 
+# A colon or bar as OCR often reads it between a label and its value ("Nummer ij GS-11", "No | 42").
+OCR_COLON = re.compile(r"[ijl|!;:.,'Il]{1,2}")
+
+
 def parse_number(span: Span):
     for word, (start, end) in zip(span.words, span.offsets):
         token = word.text
-        if fold(token).strip(":.") in NUMBER_FILLER or token in (":", "#", "-"):
+        if fold(token).strip(":.") in NUMBER_FILLER or token in (":", "#", "-") or OCR_COLON.fullmatch(token):
             continue
         m = NUMBER_TOKEN.match(token)
         if not m or not any(c.isdigit() for c in m.group(1)) or len(m.group(1)) > 30:
@@ -211,10 +215,10 @@ def _tolerance(n_vat_lines: int) -> Decimal:
     return Decimal("0.01") * max(n_vat_lines, 1) + Decimal("0.001")
 
 
-def choose_totals(excl: list[Candidate], tax: list[Candidate], incl: list[Candidate]):
+def choose_totals(excl: list[Candidate], tax: list[Candidate], incl: list[Candidate], spans=None):
     """The (excl, tax, incl) triple with the best score; +2 when excl + tax = incl. Returns (triple, consistent)."""
     excl = sorted(excl, key=lambda c: -c.score)
-    tax = sorted(tax + _tax_sums(tax), key=lambda c: -c.score)
+    tax = sorted(tax + _tax_sums(tax, spans), key=lambda c: -c.score)
     incl = _rank_incl(incl)
     best, best_score, consistent = (None, None, None), -1.0, False
     for e, t, i in itertools.product(excl[:8] + [None], tax[:10] + [None], incl[:8] + [None]):
@@ -236,17 +240,27 @@ def _tv(candidate: Candidate) -> Decimal:
     return sum(candidate.value) if isinstance(candidate.value, tuple) else candidate.value
 
 
-def _tax_sums(tax: list[Candidate]) -> list[Candidate]:
-    """Several VAT lines (one per rate) summed, as one extra candidate."""
-    lines = {}
+RATE = re.compile(r"\d{1,2}(?:[.,]\d{1,2})?\s?%")
+
+
+def _tax_sums(tax: list[Candidate], spans: list[Span] | None = None) -> list[Candidate]:
+    """Several VAT lines (one per rate) summed, as extra candidates. With the lines' text known, only lines that show
+    a rate ("USt. 7 % 275,00 19,25") take part, and each of their amounts may be the tax (base and tax share a line)."""
+    lines: dict[int, list[Candidate]] = {}
     for c in tax:
         if not isinstance(c.value, tuple):
-            lines.setdefault(c.line, c)
-    if len(lines) < 2 or len(lines) > 4:
+            lines.setdefault(c.line, []).append(c)
+    if spans is not None:
+        rated = {k: v for k, v in lines.items() if RATE.search(spans[k].text)}
+        if 2 <= len(rated) <= 4:
+            combos = itertools.islice(itertools.product(*rated.values()), 256)
+            return [Candidate(tuple(c.value for c in parts), sum(c.score for c in parts) / len(parts),
+                              [w for c in parts for w in c.words], parts[0].line) for parts in combos]
+    firsts = [v[0] for v in lines.values()]
+    if len(firsts) < 2 or len(firsts) > 4:
         return []
-    parts = list(lines.values())
-    return [Candidate(tuple(c.value for c in parts), sum(c.score for c in parts) / len(parts),
-                      [w for c in parts for w in c.words], parts[0].line)]
+    return [Candidate(tuple(c.value for c in firsts), sum(c.score for c in firsts) / len(firsts),
+                      [w for c in firsts for w in c.words], firsts[0].line)]
 
 
 def _rank_incl(incl: list[Candidate]) -> list[Candidate]:

@@ -89,6 +89,10 @@ INCL = [
     _c(0.5, r"(?:brutto|summe|betrag|montant|amount)"),
 ]
 
+# "Rechnungssumme netto", "Total (excl. VAT)", "Montant HT": a total label qualified as before tax is not the total.
+INCL_NOT = re.compile(r"^[\s.:(-]*(?:netto|net\b|nett\b|excl|exkl|ohne|hors|h\.?t\b|before\s+tax|sans\s+tva|"
+                      r"sin\s+iva|senza\s+iva)", re.I)
+
 DUE_AMOUNT = [
     _c(1.0, r"net\s+a\s+payer|reste\s+a\s+payer|montant\s+du|amount\s+due|balance\s+due|total\s+due|zahlbetrag|"
             r"zu\s+zahlen(?:der\s+betrag)?|due\s+payable|amount\s+payable|offener\s+betrag|importe\s+a\s+pagar|da\s+pagare|a\s+payer"),
