@@ -109,17 +109,11 @@ def ocr_one(index: int, path: str) -> dict:
 
 # ---- tallies -------------------------------------------------------------------------------------------------------
 
-class Tally:
+from extraction_text import Tally as _TextTally  # noqa: E402
+
+
+class Tally(_TextTally):
     """Right/total per file, and per distinct invoice (right when all its files are right)."""
-
-    def __init__(self):
-        self.right = self.total = 0
-        self.keys: dict[str, bool] = {}
-
-    def add(self, ok: bool, key: str):
-        self.right += ok
-        self.total += 1
-        self.keys[key] = self.keys.get(key, True) and ok
 
     def rate(self):
         return self.right / self.total if self.total else None
