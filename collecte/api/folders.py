@@ -1,5 +1,5 @@
 """Client folders: the ones the caller can see, and one folder with its dedicated addresses."""
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from collecte.tenancy import access
 from collecte.tenancy.models import FolderMember, Membership
@@ -16,6 +16,9 @@ class FolderOut(Schema):
     id: int
     name: str
     sector: str
+    siren: str = Field(description="the folder's own company (never read as an invoice's counterparty); '' if unset")
+    vat_id: str
+    iban: str
     base_currency: str
     language: str
     timezone: str
@@ -36,7 +39,8 @@ class FolderDetailOut(FolderOut):
 
 
 def folder_out(folder, role):
-    return {"id": folder.pk, "name": folder.name, "sector": folder.sector, "base_currency": folder.base_currency,
+    return {"id": folder.pk, "name": folder.name, "sector": folder.sector, "siren": folder.siren,
+            "vat_id": folder.vat_id, "iban": folder.iban, "base_currency": folder.base_currency,
             "language": folder.language, "timezone": folder.timezone, "role": role,
             "can_manage": role in MANAGER_ROLES}
 

@@ -40,7 +40,8 @@ def test_it_lists_nothing_for_an_unassigned_collaborator(world, api_for):
 
 def test_it_describes_each_listed_folder(world, api_for):
     [folder] = api_for(world.admin).get(FOLDERS).json()
-    assert folder == {"id": world.folder.pk, "name": "Boulangerie Martin", "sector": "C", "base_currency": "EUR",
+    assert folder == {"id": world.folder.pk, "name": "Boulangerie Martin", "sector": "C", "siren": "", "vat_id": "",
+                      "iban": "", "base_currency": "EUR",
                       "language": "fr", "timezone": "Europe/Paris", "role": "admin", "can_manage": True}
 
 
