@@ -13,6 +13,9 @@ from collecte.tenancy.models import ClientFolder, Firm, FolderMember, Membership
 User = get_user_model()
 FIRM_NAME = "Cabinet Démo"
 FOLDERS = [("Boulangerie Martin", "C"), ("Garage du Centre", "G")]
+# The demo companies' own ids (valid check digits), so extraction knows which side of an invoice they are on.
+COMPANY_IDS = [{"siren": "732829320", "vat_id": "FR44732829320", "iban": "FR7630006000011234567890189"},
+               {"siren": "552100554", "vat_id": "FR96552100554", "iban": ""}]
 # (role, email, password, first name, last name, folders by index)
 PEOPLE = [
     ("owner", "owner@cabinet-demo.example", "demo-owner-2026", "Odile", "Roux", [0, 1]),
@@ -49,6 +52,9 @@ def build_demo():
     for name, sector in FOLDERS:
         folder = ClientFolder.objects.filter(firm=firm, name=name).first()
         folder = folder or actions.create_client_folder(owner, name, sector)
+        ids = COMPANY_IDS[len(folders)]
+        if not (folder.siren or folder.vat_id or folder.iban):  # never undo what someone set since
+            ClientFolder.objects.filter(pk=folder.pk).update(**ids)
         folders.append(folder)
     folders[0].collaborators.add(collaborator)
     for role in ("admin", "approver", "standard"):
