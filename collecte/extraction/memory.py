@@ -16,19 +16,18 @@ from decimal import Decimal
 
 from .page import AMOUNT_FIELDS, DATE_FIELDS, find_value, text_at
 from .parties import name_key
-from .pdftext.fields import Span
+from .pdftext.fields import Span, parse_amount, parse_date, parse_number
 from .pdftext.layout import Line, Word, bbox_of
-from .pdftext.parse import find_amounts, find_dates, fold
-from .result import ExtractionResult
+from .pdftext.parse import find_dates, fold
+from .result import ExtractionResult, Party
 
 LEARNABLE = ("invoice_number",) + DATE_FIELDS + AMOUNT_FIELDS
 LEARNED_CONFIDENCE = 0.9
 MAX_LABEL_WORDS = 4
 
 
-def supplier_keys(result: ExtractionResult, role: str = "seller") -> list[str]:
-    """Keys naming the counterparty, strongest first."""
-    party = getattr(result, role)
+def supplier_keys(party: Party) -> list[str]:
+    """Keys naming a counterparty, strongest first."""
     keys = []
     if party.vat_id:
         keys.append(f"vat:{party.vat_id}")
@@ -182,25 +181,16 @@ def _in_box(lines, field, hint, month_first):
 
 
 def _parse(field, words: list[Word], month_first: bool):
+    """The text path's own parsers, on the words the hint points at."""
     if not words:
         return None
     span = Span(words)
     if field in DATE_FIELDS:
-        found = find_dates(span.text, month_first)
-        if found:
-            value, start, end = found[0]
-            return value, span.words_in(start, end)
-        return None
+        return parse_date(span, month_first)
     if field in AMOUNT_FIELDS:
-        found = find_amounts(span.text)
-        if found:
-            value, start, end = found[0]
-            return Decimal(value), span.words_in(start, end)
-        return None
-    token = words[0].text.strip(" :;,#()[]")
-    if len(token) >= 2 and re.search(r"\d", token):
-        return token, words[:1]
-    return None
+        found = parse_amount(span)
+        return (Decimal(found[0]), found[1]) if found else None
+    return parse_number(span)
 
 
 def _reread_dates_month_first(result: ExtractionResult) -> None:

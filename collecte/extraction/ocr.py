@@ -269,7 +269,6 @@ def read_ocr(data: bytes, kind: str, file: str | None = None) -> ExtractionResul
     if not has_text(lines):
         result.warn(NOTHING_READ)
         return result
-    result.page_lines = lines
     read_fields(lines, result, source="ocr")
     quality = sum(confidences) / len(confidences) / 100
     # A field read from OCR is never as sure as the same field from a text layer; poor scans lower it further.

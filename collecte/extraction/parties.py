@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from .pdftext.extractor import _clean_name as clean_name
 from .pdftext.fields import Span
 from .pdftext.labels import LEGAL_FORM
 from .pdftext.layout import bbox_of
@@ -100,7 +101,7 @@ def page_identifiers(result: ExtractionResult) -> dict[str, list[Found]]:
             for siren, siret, start, end in find_siren(span.text):
                 found["siren"].append(Found((siren, siret), bbox_of(span.words_in(start, end))))
         if LEGAL_FORM.search(span.text):
-            name = re.split(r"\s[●•·|–]\s|\s-\s|,\s", span.text)[0].strip(" :,;")
+            name = clean_name(span.text)
             if name and not re.search(r"\d{4,}", name):
                 found["name"].append(Found(name, bbox_of(span.words)))
     return found

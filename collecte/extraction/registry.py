@@ -14,8 +14,7 @@ import pypdfium2 as pdfium
 
 from . import einvoice, ocr
 from .einvoice.pdf import UnreadablePdf
-from .pdftext import NO_TEXT_LAYER, has_text, read_fields
-from .pdftext.layout import read_lines
+from .pdftext import read_text_pdf
 from .crosscheck import cross_check
 from .memory import apply as apply_memory, supplier_keys
 from .parties import SALES, XML_SOURCES, Context, settle_roles
@@ -64,15 +63,9 @@ def _einvoice(doc: Document) -> ExtractionResult | None:
 
 def _pdf_text(doc: Document) -> ExtractionResult | None:
     try:
-        lines, _count = read_lines(doc.data)
+        return read_text_pdf(doc.data, doc.filename)
     except pdfium.PdfiumError as err:
         raise UnreadableDocument(f"broken PDF: {err}") from err
-    result = ExtractionResult(file=doc.filename)
-    if not has_text(lines):
-        result.warn(NO_TEXT_LAYER)
-        return result
-    result.page_lines = lines
-    return read_fields(lines, result, source="pdf-text")
 
 
 def _ocr(doc: Document) -> ExtractionResult | None:
@@ -147,7 +140,7 @@ def finish(result: ExtractionResult, doc: Document | None, context: Context | No
     settle_roles(result, context)
     if memory is not None and result.source in ("pdf-text", "ocr"):
         role = "buyer" if context is not None and context.direction == SALES else "seller"
-        learned = memory(supplier_keys(result, role))
+        learned = memory(supplier_keys(getattr(result, role)))
         if learned:
             apply_memory(result, learned)
     return result

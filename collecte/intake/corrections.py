@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collecte.extraction.page import DATE_FIELDS
 from collecte.extraction.result import format_amount
 
 from .models import Document
 
-DATE_FIELDS = ("issue_date", "due_date")
 AMOUNT_FIELDS = ("total_excl_tax", "total_tax", "total_incl_tax", "amount_due")
 TEXT_FIELDS = ("invoice_number", "seller.name", "buyer.name")
 ID_FIELDS = ("seller.vat_id", "seller.siren", "seller.iban", "buyer.vat_id", "buyer.siren")

@@ -101,7 +101,7 @@ def learn_from_correction(document_id, changes):
     role = "buyer" if direction == SALES else "seller"
     corrected = document.extraction.get(role) or {}
     counterparty = Party(**{k: corrected.get(k) for k in ("name", "vat_id", "siren", "iban")})
-    keys = memory.supplier_keys(ExtractionResult(**{role: counterparty}), role)
+    keys = memory.supplier_keys(counterparty)
     if not keys:
         log.info("document %s: no counterparty identified, nothing to remember", document.pk)
         return None

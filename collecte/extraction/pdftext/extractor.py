@@ -40,6 +40,7 @@ def has_text(lines) -> bool:
 def read_fields(lines, result: ExtractionResult, source: str) -> ExtractionResult:
     """The field logic on positioned words, whatever read them (the PDF text layer or OCR)."""
     result.source = source
+    result.page_lines = lines  # for what runs after reading: party roles, XML cross-check, supplier memory
     spans = [Span(line.words) for line in lines]
     buyer_zone = _buyer_zone(spans)
     _number(result, spans)

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import labels as L
 from .layout import Word, bbox_of
 from .parse import find_amounts, find_dates, fold
 
