@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "collecte.accounts",
     "collecte.tenancy",
     "collecte.intake",
+    "collecte.ledger",
     "collecte.outbound",
     "collecte.web",
     "collecte.api",
@@ -239,3 +240,7 @@ LOGGING = {
         "mail.log": {"level": "WARNING"},
     },
 }
+
+# Bulk attach takes hundreds of PDFs in one drop, and its review form holds three fields per file.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

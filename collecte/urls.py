@@ -4,7 +4,8 @@ from django.urls import include, path
 
 from collecte.accounts import views as accounts
 from collecte.api.urls import api
-from collecte.web.views import documents, firm, folders, health, invitations, members, messages, outbox, wizard
+from collecte.web.views import (counterparties, documents, firm, folders, health, invitations, invoice_entry, invoices,
+                                members, messages, outbox, wizard)
 from collecte.web.views import imap as imap_views
 
 auth_patterns = [
@@ -50,6 +51,20 @@ web_patterns = [
     path("documents/<int:document_id>/file/", documents.document_file, name="document-file"),
     path("documents/<int:document_id>/unlock/", documents.document_unlock, name="document-unlock"),
     path("documents/<int:document_id>/correct/", documents.document_correct, name="document-correct"),
+    path("folders/<int:folder_id>/review/", invoices.review_queue, name="review-queue"),
+    path("folders/<int:folder_id>/invoices/", invoices.invoice_list, name="invoice-list"),
+    path("folders/<int:folder_id>/invoices/new/", invoice_entry.invoice_new, name="invoice-new"),
+    path("folders/<int:folder_id>/invoices/import/", invoice_entry.invoice_import, name="invoice-import"),
+    path("folders/<int:folder_id>/invoices/attach/", invoice_entry.invoice_attach, name="invoice-attach"),
+    path("folders/<int:folder_id>/counterparties/", counterparties.counterparty_list, name="counterparty-list"),
+    path("folders/<int:folder_id>/counterparties/options/", invoices.counterparty_options,
+         name="counterparty-options"),
+    path("counterparties/<int:counterparty_id>/", counterparties.counterparty_detail, name="counterparty-detail"),
+    path("invoices/<int:invoice_id>/review/", invoices.invoice_review, name="invoice-review"),
+    path("invoices/<int:invoice_id>/duplicate/", invoices.invoice_duplicate, name="invoice-duplicate"),
+    path("invoices/<int:invoice_id>/delete/", invoices.invoice_delete, name="invoice-delete"),
+    path("invoices/<int:invoice_id>/reopen/", invoices.invoice_reopen, name="invoice-reopen"),
+    path("documents/<int:document_id>/pages/<int:number>.png", invoices.document_page, name="document-page"),
     path("folders/<int:folder_id>/imap/", imap_views.imap_list, name="imap-list"),
     path("folders/<int:folder_id>/imap/add/", imap_views.imap_add, name="imap-add"),
     path("folders/<int:folder_id>/imap/<int:mailbox_id>/", imap_views.imap_edit, name="imap-edit"),

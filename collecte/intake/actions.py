@@ -148,3 +148,31 @@ def original_file(document):
 
 def display_flags(document):
     return list(document.flags)
+
+
+# --- files attached to invoices typed by hand or imported (no extraction) -----------------------------------------
+
+def store_attachment(folder_access, module, filename, content: bytes):
+    """Keep a file that a person attaches to an existing invoice: stored durably as a document of the folder,
+    never read by extraction. The same bytes already in the folder are that document again."""
+    import hashlib
+    import uuid
+
+    from django.utils import timezone
+
+    from .files import clean_filename, sniff
+    from .models import Document
+    from .pipeline import storage_name
+    from .storage import save_durably
+
+    filename = clean_filename(filename) or "document.pdf"
+    check_upload(filename, len(content), module)
+    digest = hashlib.sha256(content).hexdigest()
+    existing = Document.objects.filter(folder=folder_access.folder, sha256=digest, duplicate_of__isnull=True).first()
+    if existing is not None:
+        return existing
+    name = save_durably(f"documents/{folder_access.folder.pk}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/"
+                        f"{storage_name(filename)}", content)
+    return Document.objects.create(folder=folder_access.folder, module=module, submitted_by=folder_access.member,
+                                   file=name, filename=filename, content_type=sniff(content), size=len(content),
+                                   sha256=digest, status=Document.Status.ATTACHED)

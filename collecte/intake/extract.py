@@ -74,6 +74,12 @@ def extract_document(document_id):
     with transaction.atomic():
         updated = Document.objects.filter(pk=document_id, status=Document.Status.TO_EXTRACT).update(
             extraction=result, extracted_at=timezone.now(), status=Document.Status.EXTRACTED)
+        if updated:
+            # The pending invoice of the review queue, duplicates flagged as early as this.
+            from collecte.ledger.actions import invoice_from_document
+
+            document.extraction, document.status = result, Document.Status.EXTRACTED
+            invoice_from_document(document)
     return result if updated else None
 
 

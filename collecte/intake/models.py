@@ -86,6 +86,7 @@ class Document(models.Model):
         NEEDS_PASSWORD = "needs_password", _("Protégé par un mot de passe")
         UNREADABLE = "unreadable", _("Illisible (fichier endommagé)")
         SPLIT = "split", _("Découpé en pages")
+        ATTACHED = "attached", _("Joint à une facture (sans lecture)")
 
     folder = models.ForeignKey("tenancy.ClientFolder", on_delete=models.CASCADE, related_name="documents")
     module = models.CharField(max_length=16, choices=MODULES)

@@ -226,3 +226,47 @@ def visible_forwarding_confirmations(folder_access_):
     if folder_access_.member is None:
         return confirmations.none()
     return confirmations.filter(member=folder_access_.member)
+
+
+# --- invoices: what the review produced ---------------------------------------------------------------------------
+
+def visible_invoices(folder_access_):
+    """The folder's invoices the user may see. Approvers and managers: all; a standard user: what they submitted.
+    With the folder's access restriction on, non-admin users see the receivables (validated sales) of the
+    customers assigned to them only; pending and rejected ones stay visible so that anyone may validate them."""
+    from collecte.ledger.models import SALES, Counterparty, Invoice
+
+    invoices = Invoice.objects.filter(folder=folder_access_.folder)
+    if not folder_access_.can_see_all_documents:
+        invoices = invoices.filter(_own_submissions(folder_access_, "submitted_by", "created_by"))
+    if folder_access_.folder.restrict_receivables and not folder_access_.can_manage:
+        assigned = (Counterparty.objects.filter(assigned_to=folder_access_.member).values("pk")
+                    if folder_access_.member else Counterparty.objects.none().values("pk"))
+        invoices = invoices.filter(~Q(direction=SALES) | ~Q(status__in=Invoice.VALIDATED)
+                                   | Q(counterparty__in=assigned))
+    return invoices
+
+
+def get_invoice_for_user(user, invoice_id, manage=False):
+    """(access, invoice) for an invoice the user may see; 404 otherwise. `manage` (delete, folder-wide settings)
+    needs the admin role, or being the one who submitted a still pending invoice."""
+    from collecte.ledger.models import Invoice
+
+    folder_access_, invoice = _get_visible(user, Invoice, invoice_id, visible_invoices)
+    if manage and not folder_access_.can_manage:
+        own = invoice.created_by_id == user.pk or (folder_access_.member is not None
+                                                   and invoice.submitted_by_id == folder_access_.member.pk)
+        if not (own and not invoice.is_validated):
+            raise PermissionDenied("Deleting this invoice needs the admin role")
+    return folder_access_, invoice
+
+
+def get_counterparty_for_user(user, counterparty_id, manage=False):
+    """(access, counterparty) within the user's folders; assigning users to it (`manage`) needs the admin role."""
+    from collecte.ledger.models import Counterparty
+
+    folder_id = Counterparty.objects.filter(pk=counterparty_id).values_list("folder_id", flat=True).first()
+    if folder_id is None:
+        raise Http404("No such counterparty")
+    folder_access_ = get_folder_access(user, folder_id, manage=manage)
+    return folder_access_, Counterparty.objects.get(pk=counterparty_id)

@@ -98,6 +98,10 @@ class ClientFolder(models.Model):
     keep_body_as_pdf = models.BooleanField(
         _("conserver le corps de l'email en PDF quand il n'y a pas de pièce jointe"), default=False,
         help_text=_("Pour les reçus qui figurent dans le texte du message."))
+    restrict_receivables = models.BooleanField(
+        _("restreindre l'accès aux créances"), default=False,
+        help_text=_("Les utilisateurs qui ne sont pas administrateurs ne voient que les factures de vente des clients "
+                    "qui leur sont assignés ; ils peuvent toujours importer et valider toute facture."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,28 @@
+"""The one domain event of the review: an invoice became part of the ledger, changed in it, or left it.
+
+Validation, later changes and deletion call `invoice_validated`, `invoice_changed` and `invoice_removed` inside
+their transaction. The ledger's effects (treasury forecast, reconciliation, customer figures) register here as
+plain functions, in order: an explicit list, not signals, so that reading this file tells everything validation does.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+ON_VALIDATED: list[Callable] = []  # effect(invoice, user)
+ON_CHANGED: list[Callable] = []  # effect(invoice, user, changes): changes = {"field": [before, after]}
+ON_REMOVED: list[Callable] = []  # effect(invoice, user): before the row is deleted or re-opened
+
+
+def invoice_validated(invoice, user) -> None:
+    for effect in ON_VALIDATED:
+        effect(invoice, user)
+
+
+def invoice_changed(invoice, user, changes: dict) -> None:
+    for effect in ON_CHANGED:
+        effect(invoice, user, changes)
+
+
+def invoice_removed(invoice, user) -> None:
+    for effect in ON_REMOVED:
+        effect(invoice, user)

@@ -1,0 +1,50 @@
+"""Money, confidence and status as the review screens show them."""
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+STATUS_BADGES = {"pending_review": "warn", "unpaid": "info", "partially_paid": "info", "paid": "ok",
+                 "credit_available": "ok", "credit_used": "", "rejected": "err"}
+
+
+@register.filter
+def money(value, currency="EUR"):
+    if value in (None, ""):
+        return "—"
+    locale = "fr_FR" if (get_language() or "fr").startswith("fr") else "en_GB"
+    try:
+        return format_currency(Decimal(value), currency or "EUR", locale=locale)
+    except Exception:  # an unknown currency code read from a document: show the number and the code
+        return f"{value} {currency}"
+
+
+@register.filter
+def confidence_level(value):
+    """high / medium / low, for the dot the queue shows."""
+    if value is None:
+        return "low"
+    return "high" if value >= 0.9 else "medium" if value >= 0.7 else "low"
+
+
+@register.filter
+def percent(value):
+    return "—" if value is None else f"{round(value * 100)} %"
+
+
+@register.filter
+def status_badge(status):
+    return STATUS_BADGES.get(status, "")
+
+
+@register.filter
+def dmy(value):
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+@register.filter
+def overdue(invoice, today):
+    return invoice.is_overdue(today)
