@@ -52,3 +52,10 @@ def visible_document(request, document_id):
         return access.get_document_for_user(request.auth, document_id)
     except Http404:
         raise not_found(_("Document introuvable.")) from None
+
+
+def visible_invoice(request, invoice_id, manage=False):
+    try:
+        return access.get_invoice_for_user(request.auth, invoice_id, manage=manage)
+    except Http404:
+        raise not_found(_("Facture introuvable.")) from None

@@ -286,9 +286,10 @@ def _apply_counterparty(invoice, typed, diff):
     read = dict(invoice.counterparty_read or {})
     name = typed.get("counterparty_name", read.get("name"))
     vat_id = compact_id(typed.get("counterparty_vat_id", read.get("vat_id")))
-    if name == read.get("name") and vat_id == compact_id(read.get("vat_id")) and invoice.counterparty_id and \
-            invoice.counterparty.name == name:
-        return
+    linked = invoice.counterparty
+    if linked is not None and linked.name == name and (not vat_id or vat_id == linked.vat_id):
+        return  # the person kept the counterparty the invoice already points at
+    before_read, before_id = dict(read), invoice.counterparty_id
     read.update(name=name or None, vat_id=vat_id or None)
     invoice.counterparty_read = {k: v for k, v in read.items() if v}
     if invoice.is_validated:
@@ -299,7 +300,8 @@ def _apply_counterparty(invoice, typed, diff):
         invoice.counterparty = find_counterparty(invoice.folder, name=name, vat_id=vat_id)
         if invoice.counterparty and name and not _names_match(invoice.counterparty.name, name) and not vat_id:
             invoice.counterparty = None
-    if before != invoice.counterparty_name or "counterparty_vat_id" in typed:
+    if invoice.counterparty_read != {k: v for k, v in before_read.items() if v} or \
+            invoice.counterparty_id != before_id:
         diff["counterparty"] = [before, invoice.counterparty_name]
 
 

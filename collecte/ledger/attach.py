@@ -32,7 +32,9 @@ class Proposal:
 
 
 def number_key(number: str | None) -> str:
-    """Same rule as collecte.ledger.models.number_key (kept in step by hand: this module may not import models)."""
+    """An invoice number as the ledger compares it (duplicates, matching): letters and digits only, upper case,
+    leading zeros of each digit run dropped ("FA-2024-001" and "fa 2024/1" are the same number written
+    differently). collecte.ledger.models re-exports it."""
     if not number:
         return ""
     parts = re.findall(r"[A-Za-z]+|\d+", number.upper())

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .attach import number_key  # noqa: F401 (pure; re-exported: the ledger compares numbers with it)
+
 PURCHASES, SALES = "purchases", "sales"
 DIRECTIONS = [(PURCHASES, _("Achats")), (SALES, _("Ventes"))]
 
@@ -162,17 +164,6 @@ class Invoice(models.Model):
 
     def is_overdue(self, today):
         return self.status in self.OPEN and self.due_date is not None and self.due_date < today
-
-
-def number_key(number: str | None) -> str:
-    """An invoice number as compared for duplicates: letters and digits only, upper case, leading zeros of each
-    digit run dropped ("FA-2024-001" and "fa 2024/1" are the same number written differently)."""
-    import re
-
-    if not number:
-        return ""
-    parts = re.findall(r"[A-Za-z]+|\d+", number.upper())
-    return "".join(p.lstrip("0") or "0" if p.isdigit() else p for p in parts)[:100]
 
 
 class InvoiceEvent(models.Model):
