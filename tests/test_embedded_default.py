@@ -165,6 +165,11 @@ def test_it_takes_an_invoice_sent_with_swaks_as_the_readme_says(instance, tmp_pa
         count = ("from collecte.intake.models import Document; "
                  f"print(Document.objects.filter(folder_id={data['folders'][0]['id']}, filename='facture.pdf').count())")
         assert wait_for(lambda: collecte(instance, "shell", "-c", count).stdout.strip() == "1", timeout=60)
+        # Read by the worker, it waits in the review queue beside the demo's two sample invoices.
+        queued = ("from collecte.ledger.models import Invoice; print(sorted(Invoice.objects.filter(folder_id="
+                  f"{data['folders'][0]['id']}, status='pending_review').values_list('document__filename', flat=True)))")
+        expected = str(sorted(["facture.pdf", "facture-PL-2026-0457.pdf", "minoterie-F26-1187.pdf"]))
+        assert wait_for(lambda: collecte(instance, "shell", "-c", queued).stdout.strip() == expected, timeout=60)
         refused = swaks("nobody.abcdefghjkmnpq@localhost")
         assert "550 5.1.1" in refused.stdout
     finally:

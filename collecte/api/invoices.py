@@ -209,9 +209,10 @@ class DuplicateIn(Schema):
 def decide_duplicate(request, invoice_id: int, payload: DuplicateIn):
     """Answers with the invoice that remains: the existing one after link or replace, this one after keep_both.
     409 `confirmation_required` for a replace between different file names without confirm."""
-    _access, invoice = visible_invoice(request, invoice_id)
+    reach, invoice = visible_invoice(request, invoice_id)
     with ledger_errors():
-        shown = actions.resolve_duplicate(invoice, request.auth, payload.decision, confirm=payload.confirm)
+        shown = actions.resolve_duplicate(invoice, request.auth, payload.decision, confirm=payload.confirm,
+                                          visible=access.visible_invoices(reach))
     return invoice_out(_fresh(shown.pk))
 
 

@@ -11,8 +11,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import effects
 from .counterparties import compact_id, find_counterparty, get_or_create_counterparty
@@ -25,6 +27,7 @@ AMOUNTS = ("total_excl_tax", "total_tax", "total_incl_tax")
 DATES = ("issue_date", "due_date")
 EDITABLE = ("kind", "number", "currency", *AMOUNTS, *DATES, "counterparty_id", "counterparty_name",
             "counterparty_vat_id")
+MAX_AMOUNT = Decimal("1000000000000")  # the columns hold 14 digits, 2 of them decimals
 KEY_FIELDS = ("invoice_number", "issue_date", "total_incl_tax")  # the confidence shown in the queue
 
 
@@ -122,9 +125,10 @@ def detect_duplicate(invoice: Invoice) -> None:
     found, kind = None, Invoice.Duplicate.NONE
     others = (Invoice.objects.filter(folder_id=invoice.folder_id, direction=invoice.direction)
               .exclude(pk=invoice.pk).exclude(status=Invoice.Status.REJECTED).select_related("counterparty")
-              .order_by("-validated_at", "created_at"))
+              .order_by(F("validated_at").desc(nulls_last=True), "created_at"))  # the validated one first
     if invoice.kept_apart_from:
         others = others.exclude(pk=invoice.kept_apart_from)
+    others = others.exclude(kept_apart_from=invoice.pk)  # a person said the other one is not a copy of this one
     if invoice.number_key:
         found = next((o for o in others.filter(number_key=invoice.number_key)[:20]
                       if _same_counterparty(invoice, o)), None)
@@ -142,13 +146,17 @@ DECISIONS = ("link", "replace", "keep_both")
 
 
 @transaction.atomic
-def resolve_duplicate(invoice: Invoice, user, decision: str, confirm=False) -> Invoice:
+def resolve_duplicate(invoice: Invoice, user, decision: str, confirm=False, visible=None) -> Invoice:
     """The person's answer to "Il semble que cette facture ait déjà été importée". Returns the invoice to show next:
     the existing one after link or replace (the new row is gone, its document kept with the existing invoice),
-    the new one after keep_both."""
+    the new one after keep_both. `visible`: the invoices the person may see; the decision touches the existing
+    invoice too, so someone who cannot see it cannot decide (an approver or an admin does)."""
     existing = invoice.duplicate_of
     if not invoice.duplicate or existing is None:
         raise LedgerError(_("Cette facture n'est pas signalée comme un doublon."), "not_a_duplicate", status=409)
+    if visible is not None and not visible.filter(pk=existing.pk).exists():
+        raise LedgerError(_("La facture existante ne vous est pas visible : un approbateur ou un administrateur du "
+                            "dossier décidera de ce doublon."), "forbidden", status=403)
     if decision not in DECISIONS:
         raise LedgerError(_("Choix inconnu : link, replace ou keep_both."), "invalid_decision")
     if decision == "keep_both":
@@ -202,7 +210,10 @@ def _parse(name, value):
             cleaned = cleaned.replace(".", "").replace(",", ".") if cleaned.rfind(",") > cleaned.rfind(".") \
                 else cleaned.replace(",", "")
         try:
-            return Decimal(cleaned.replace(",", ".")).quantize(Decimal("0.01"))
+            amount = Decimal(cleaned.replace(",", "."))
+            if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+                raise InvalidOperation
+            return amount.quantize(Decimal("0.01"))
         except InvalidOperation:
             raise LedgerError(_("Montant invalide (exemple : 1234,56)."), "invalid_amount", name) from None
     if name in DATES:
@@ -330,8 +341,9 @@ def missing_fields(invoice: Invoice) -> list[str]:
     return missing
 
 
-FIELD_LABELS = {"number": "numéro", "counterparty_name": "tiers", "total_incl_tax": "montant TTC",
-                "currency": "devise", "issue_date": "date de facture", "due_date": "date d'échéance"}
+FIELD_LABELS = {"number": gettext_noop("numéro"), "counterparty_name": gettext_noop("tiers"),
+                "total_incl_tax": gettext_noop("montant TTC"), "currency": gettext_noop("devise"),
+                "issue_date": gettext_noop("date de facture"), "due_date": gettext_noop("date d'échéance")}
 
 
 @transaction.atomic

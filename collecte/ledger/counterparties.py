@@ -30,8 +30,11 @@ def find_counterparty(folder, name=None, vat_id=None, siren=None, iban=None) -> 
         if found:
             return found
     if iban:
+        # An IBAN can be shared (a factoring company's account, a group's treasury): it names the counterparty only
+        # when the ids read do not say it is another one.
         found = existing.filter(iban=iban).first()
-        if found:
+        if found and not (vat_id and found.vat_id and found.vat_id != vat_id) and \
+                not (siren and found.siren and found.siren != siren):
             return found
     key = name_key(name)
     if not key:

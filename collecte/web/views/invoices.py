@@ -191,7 +191,9 @@ def invoice_review(request, invoice_id):
         "pending_count": access.visible_invoices(folder_access).filter(
             status=Invoice.Status.PENDING_REVIEW, direction=invoice.direction).count(),
         "can_delete": _can_delete(folder_access, invoice, request.user),
-        "linked": invoice.linked_documents.all(), "confirm_replace": request.GET.get("confirm_replace") == "1"})
+        "linked": invoice.linked_documents.all(), "confirm_replace": request.GET.get("confirm_replace") == "1",
+        "duplicate_visible": bool(invoice.duplicate_of_id) and access.visible_invoices(folder_access).filter(
+            pk=invoice.duplicate_of_id).exists()})
 
 
 def _can_delete(folder_access, invoice, user):
@@ -249,7 +251,8 @@ def invoice_duplicate(request, invoice_id):
     folder_access, invoice = access.get_invoice_for_user(request.user, invoice_id)
     decision = request.POST.get("decision", "")
     try:
-        shown = actions.resolve_duplicate(invoice, request.user, decision, confirm=request.POST.get("confirm") == "1")
+        shown = actions.resolve_duplicate(invoice, request.user, decision, confirm=request.POST.get("confirm") == "1",
+                                          visible=access.visible_invoices(folder_access))
     except LedgerError as error:
         if error.code == "confirmation_required":
             messages.warning(request, error.message)

@@ -20,7 +20,7 @@ def with_details(messages_qs):
     """Everything a log entry shows, in a fixed number of queries whatever the number of messages."""
     documents = Document.objects.select_related("duplicate_of").order_by("pk")
     return (messages_qs.select_related("uploaded_by", "member__user")
-            .prefetch_related(Prefetch("documents", queryset=documents)))
+            .prefetch_related(Prefetch("documents", queryset=documents), "documents__invoices"))
 
 
 @login_required

@@ -57,6 +57,7 @@ def build_demo():
             ClientFolder.objects.filter(pk=folder.pk).update(**ids)
         folders.append(folder)
     folders[0].collaborators.add(collaborator)
+    _sample_invoices(folders[0])
     for role in ("admin", "approver", "standard"):
         _folder_member(folders[0], users[role], role, owner.user)
     out_users = []
@@ -72,6 +73,59 @@ def build_demo():
         "folders": [{"id": f.pk, "name": f.name, "addresses": {a.module: a.email for a in f.folder_addresses()}}
                     for f in folders],
     }
+
+
+# Two supplier invoices waiting in the first folder's review queue, so that the review screen has something to show
+# on a new machine. Drawn as text PDFs (collecte.lib.textpdf); read by the worker like any upload.
+SAMPLES = [
+    ("facture-PL-2026-0457.pdf", """Papeterie Lumière SARL
+14 rue de la Paix, 75002 Paris
+TVA intracom. : FR40303265045
+IBAN : FR14 2004 1010 0505 0001 3M02 606
+
+Facturé à : Boulangerie Martin
+
+FACTURE
+Facture n° : PL-2026-0457
+Date de facture : 02/11/2026
+Date d'échéance : 02/12/2026
+
+Ramettes de papier A4 x 40          180,00 €
+Cartouches d'encre x 6              234,00 €
+
+Total HT : 414,00 €
+TVA 20 % : 82,80 €
+Total TTC : 496,80 €
+"""),
+    ("minoterie-F26-1187.pdf", """Minoterie du Val SAS
+Moulin du Val, 21000 Dijon
+TVA intracom. : FR96552100554
+
+Facturé à : Boulangerie Martin
+
+FACTURE
+Facture n° : F26-1187
+Date de facture : 05/11/2026
+Conditions de paiement : 30 jours
+
+Farine T65, 25 sacs de 25 kg        812,50 €
+
+Total HT : 812,50 €
+TVA 5,5 % : 44,69 €
+Total TTC : 857,19 €
+"""),
+]
+
+
+def _sample_invoices(folder):
+    from collecte.intake.models import InboundMessage
+    from collecte.intake.receive import accept_file
+    from collecte.lib.textpdf import text_to_pdf
+
+    if InboundMessage.objects.filter(folder=folder).exists():
+        return  # never twice, and never into a folder someone already uses
+    for filename, text in SAMPLES:
+        accept_file(folder, "purchases", filename, text_to_pdf(text))
 
 
 def _user(email, password, first, last):
