@@ -350,7 +350,8 @@ FIELD_LABELS = {"number": gettext_noop("numéro"), "counterparty_name": gettext_
 def validate_invoice(invoice: Invoice, user, teach=True) -> Invoice:
     """Confirm a pending invoice: its number locks, it becomes unpaid (an invoice) or available (a credit note),
     and the ledger's effects run on the same transaction."""
-    invoice = Invoice.objects.select_for_update().select_related("counterparty", "folder").get(pk=invoice.pk)
+    invoice = (Invoice.objects.select_for_update(of=("self",)).select_related("counterparty", "folder")
+               .get(pk=invoice.pk))
     if invoice.is_validated:
         raise LedgerError(_("Cette facture est déjà validée."), "already_validated", status=409)
     if invoice.status == Invoice.Status.REJECTED:
