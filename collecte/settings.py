@@ -119,6 +119,12 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'collecte.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if TESTING else 60)}
 IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+if not IS_SQLITE and not TESTING:
+    # Under ASGI each request may run in another thread, so persistent connections are not reused: every request
+    # opened its own PostgreSQL session (bench/web.py counted one per request). A pool per process instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": int(env("COLLECTE_DB_POOL_SIZE", "10")), "timeout": 20}
 if IS_SQLITE:
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web, SMTP and worker processes read while one writes; IMMEDIATE avoids

@@ -24,6 +24,8 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from PIL import Image, ImageOps  # noqa: E402
 
+from collecte.lib.pdfium import serialised  # noqa: E402
+
 from .pdftext import has_text, read_fields  # noqa: E402
 from .pdftext.layout import Line, Word, _lines  # noqa: E402
 from .result import ExtractionResult  # noqa: E402
@@ -82,6 +84,7 @@ def _engine():
     return api
 
 
+@serialised
 def pdf_pages(data: bytes, dpi: int = RENDER_DPI, max_pages: int = MAX_PAGES) -> list[Page]:
     import pypdfium2 as pdfium
 
@@ -95,10 +98,11 @@ def pdf_pages(data: bytes, dpi: int = RENDER_DPI, max_pages: int = MAX_PAGES) ->
                 longest = max(page.get_width(), page.get_height()) * scale
                 if longest * longest > MAX_PIXELS:  # huge page sizes (posters, bad MediaBoxes)
                     scale = (MAX_PIXELS ** 0.5) / max(page.get_width(), page.get_height())
-                image = page.render(scale=scale, grayscale=True).to_pil()
+                # Copied out of PDFium's bitmap before it is freed, inside the lock.
+                image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
             finally:
                 page.close()
-            pages.append(Page(image.convert("L"), index + 1, 1 / scale))
+            pages.append(Page(image, index + 1, 1 / scale))
         return pages
     finally:
         pdf.close()

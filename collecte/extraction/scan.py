@@ -19,6 +19,8 @@ import random
 import pypdfium2 as pdfium
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
+from collecte.lib.pdfium import serialised
+
 __all__ = ["rasterise", "photo"]
 
 # The spread (standard deviation) of the average of two uniform bytes: 256 / sqrt(12) / sqrt(2).
@@ -71,6 +73,7 @@ def photo(pdf_bytes: bytes, dpi: int = 150, skew_degrees: float = 3.0, noise: fl
     return out.getvalue()
 
 
+@serialised
 def _render(pdf_bytes: bytes, dpi: int, max_pages: int | None) -> list[Image.Image]:
     doc = pdfium.PdfDocument(pdf_bytes)
     try:

@@ -13,6 +13,8 @@ import logging
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from collecte.lib.pdfium import serialised
+
 log = logging.getLogger(__name__)
 
 PREVIEW_WIDTH = 1100  # pixels: sharp on a laptop's half screen, about 150 kB a page
@@ -44,6 +46,7 @@ def page_sizes(document) -> list[dict]:
     return sizes
 
 
+@serialised
 def _measure(document):
     if document.content_type == "application/pdf":
         import pypdfium2
@@ -81,6 +84,7 @@ def page_png(document, number: int) -> bytes | None:
     return data
 
 
+@serialised
 def _render(document, number, size):
     if document.content_type == "application/pdf":
         import pypdfium2
@@ -89,7 +93,7 @@ def _render(document, number, size):
         try:
             page = pdf[number - 1]
             try:
-                return page.render(scale=PREVIEW_WIDTH / size["width"]).to_pil().convert("RGB")
+                return page.render(scale=PREVIEW_WIDTH / size["width"]).to_pil().convert("RGB")  # a copy
             finally:
                 page.close()
         finally:

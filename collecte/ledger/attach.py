@@ -10,6 +10,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from collecte.lib.pdfium import serialised
+
 MIN_KEY_LENGTH = 3  # "12" or "A1" would match half the files of a folder
 RUN = re.compile(r"[A-Za-z]+|\d+")
 
@@ -127,6 +129,7 @@ def _give_each_invoice_once(proposals: list[Proposal]) -> None:
                 loser.invoice_id, loser.number, loser.reason, loser.alternatives = None, None, NONE, [invoice_id]
 
 
+@serialised
 def pdf_text(data: bytes, max_pages: int = 2) -> str:
     """The text layer of the first pages, "" when there is none or the file is not a readable PDF."""
     if b"%PDF" not in data[:1024]:

@@ -126,6 +126,11 @@ class Invoice(models.Model):
             models.Index(fields=["folder", "direction", "number_key"], name="invoice_number"),
             models.Index(fields=["folder", "direction", "issue_date", "total_incl_tax"], name="invoice_near"),
             models.Index(fields=["folder", "issue_date"], name="invoice_issue"),
+            # The lists: a status tab of one direction in date order; the tab counts read from the index alone;
+            # the amount sort.
+            models.Index(fields=["folder", "status", "direction", "issue_date"], name="invoice_list"),
+            models.Index(fields=["folder", "direction", "status", "due_date"], name="invoice_tabs"),
+            models.Index(fields=["folder", "status", "total_incl_tax"], name="invoice_amount"),
         ]
 
     def __str__(self):

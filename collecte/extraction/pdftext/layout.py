@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from collecte.lib.pdfium import serialised
+
 SPACES = {0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x202F, 0x2009, 0x2007, 0x00, 0xFFFE, 0x02}
 GAP_FACTOR = 0.2  # a horizontal gap wider than this * char height splits a word
 SEGMENT_GAP = 1.6  # a gap wider than this * line height splits a line into segments (columns)
@@ -141,6 +143,7 @@ def segments(line: Line) -> list[list[Word]]:
     return out
 
 
+@serialised
 def read_lines(data: bytes, max_pages: int = 5) -> tuple[list[Line], int]:
     """All lines of the first `max_pages` pages, in reading order; and the page count."""
     pdf = pdfium.PdfDocument(data)

@@ -272,3 +272,13 @@ def test_accepting_a_message_that_is_not_held_changes_nothing(world, client_for)
     row = receive(world.folder, invoice_mail(("a.pdf", make_pdf(tag="ok"), "application/pdf")))
     response = client_for(world.owner).post(reverse("message-release", args=[row.pk]), follow=True)
     assert "Seul un message retenu peut être accepté." in html(response)
+
+
+def test_a_file_dropped_without_a_user_shows_in_the_log(world, client_for):
+    """The demo's sample invoices are files no user uploaded: the log names collecte, and does not fail."""
+    from collecte.intake.receive import accept_file
+
+    accept_file(world.folder, "purchases", "exemple.pdf", make_pdf())
+    response = client_for(world.owner).get(log_url(world.folder))
+    assert response.status_code == 200
+    assert "Déposé par collecte (exemple de la démo)" in html(response)
