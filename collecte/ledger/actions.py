@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 from . import effects
 from .counterparties import compact_id, find_counterparty, get_or_create_counterparty
 from .errors import LedgerError
-from .models import PURCHASES, SALES, Counterparty, Invoice, InvoiceEvent, number_key
+from .models import PURCHASES, SALES, Counterparty, Invoice, InvoiceEvent
 
 log = logging.getLogger(__name__)
 

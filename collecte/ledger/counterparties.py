@@ -49,10 +49,10 @@ def find_counterparty(folder, name=None, vat_id=None, siren=None, iban=None) -> 
     return None
 
 
-def search_counterparties(folder, query: str, limit=8):
-    """For the picker: names containing the query, or an id equal to it."""
+def search_counterparties(existing, query: str, limit=8):
+    """For the picker: among `existing` (the counterparties the person may see), names containing the query, or an
+    id equal to it."""
     query = (query or "").strip()
-    existing = Counterparty.objects.filter(folder=folder)
     if not query:
         return list(existing.order_by("name")[:limit])
     key = name_key(query)

@@ -261,12 +261,29 @@ def get_invoice_for_user(user, invoice_id, manage=False):
     return folder_access_, invoice
 
 
-def get_counterparty_for_user(user, counterparty_id, manage=False):
-    """(access, counterparty) within the user's folders; assigning users to it (`manage`) needs the admin role."""
+def visible_counterparties(folder_access_):
+    """The folder's suppliers and customers the user may see: all of them for managers; for an approver, all but the
+    customers not assigned to them when receivables are restricted; for a standard user, those of the invoices
+    they submitted."""
     from collecte.ledger.models import Counterparty
 
-    folder_id = Counterparty.objects.filter(pk=counterparty_id).values_list("folder_id", flat=True).first()
-    if folder_id is None:
-        raise Http404("No such counterparty")
-    folder_access_ = get_folder_access(user, folder_id, manage=manage)
-    return folder_access_, Counterparty.objects.get(pk=counterparty_id)
+    counterparties = Counterparty.objects.filter(folder=folder_access_.folder)
+    if folder_access_.can_manage:
+        return counterparties
+    if not folder_access_.can_see_all_documents:
+        return counterparties.filter(pk__in=visible_invoices(folder_access_).values("counterparty"))
+    if folder_access_.folder.restrict_receivables:
+        assigned = Q(assigned_to=folder_access_.member) if folder_access_.member else Q(pk__in=[])
+        return counterparties.filter(Q(is_customer=False) | Q(is_supplier=True) | assigned).distinct()
+    return counterparties
+
+
+def get_counterparty_for_user(user, counterparty_id, manage=False):
+    """(access, counterparty) among those the user may see; 404 otherwise. Assigning users to it (`manage`) needs
+    the admin role."""
+    from collecte.ledger.models import Counterparty
+
+    folder_access_, counterparty = _get_visible(user, Counterparty, counterparty_id, visible_counterparties)
+    if manage and not folder_access_.can_manage:
+        raise PermissionDenied("Assigning customers needs the admin role")
+    return folder_access_, counterparty

@@ -261,3 +261,23 @@ def test_invoices_imported_from_a_csv_get_their_pdfs_attached_in_bulk(world, pag
     assert attached == {"V-2024-001": "Facture_V-2024-001.pdf", "V-2024-002": "scan-0002.pdf", "V-2024-003": None}
     # The unmatched file is kept in the folder all the same, attached to nothing.
     assert Document.objects.filter(folder=world.folder, filename="releve-banque.pdf").exists()
+
+
+def test_an_emailed_invoice_becomes_unpaid_with_the_keyboard_alone(world, page, login, password, media):
+    """The issue's "done when": an email to the folder's purchases address, then, from the queue, only keys."""
+    from collecte.ledger.tests.helpers import invoice_pdf
+    from collecte.web.tests.intake_helpers import invoice_mail, receive
+
+    receive(world.folder, invoice_mail(("facture-mars.pdf", invoice_pdf(number="FA-2024-0500"), "application/pdf")))
+    login(page, world.admin.email, password)
+    page.goto(f"/folders/{world.folder.pk}/review/")
+    expect(page.locator("table.queue tbody tr")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_number")).to_have_value("FA-2024-0500")
+    page.keyboard.press("Control+Enter")
+    expect(page).to_have_url(re.compile(rf"/folders/{world.folder.pk}/review/\?direction=purchases$"))
+    expect(page.locator(".messages")).to_contain_text("Facture FA-2024-0500 validée.")
+    page.goto(f"/folders/{world.folder.pk}/invoices/?status=unpaid")
+    expect(page.locator("table.invoices tbody tr")).to_contain_text("FA-2024-0500")
+    invoice = Invoice.objects.get(number="FA-2024-0500")
+    assert invoice.status == Invoice.Status.UNPAID and invoice.document.message.source == "smtp"

@@ -177,3 +177,28 @@ def test_customers_are_assigned_on_their_page_by_managers_only(world, client_for
 def test_the_folder_setting_turns_the_restriction_on(world, client_for):
     page = html(client_for(world.admin).get(reverse("folder-settings", args=[world.folder.pk])))
     assert "Restreindre l'accès aux créances" in page or "restreindre l'accès aux créances" in page
+
+
+def test_a_standard_user_sees_only_the_counterparties_of_their_own_invoices(world, client_for):
+    mine = typed(world, "MINE-1", name="Fournisseur Connu", user=world.standard, member=world.standard_member,
+                 validate=True)
+    other = typed(world, "OTHER-1", name="Fournisseur Secret", validate=True)
+    client = client_for(world.standard)
+    page = html(client.get(reverse("counterparty-list", args=[world.folder.pk])))
+    assert "Fournisseur Connu" in page and "Fournisseur Secret" not in page
+    assert client.get(reverse("counterparty-detail", args=[other.counterparty_id])).status_code == 404
+    assert client.get(reverse("counterparty-detail", args=[mine.counterparty_id])).status_code == 200
+    options = html(client.get(reverse("counterparty-options", args=[world.folder.pk]), {"counterparty_name": "Four"}))
+    assert "Fournisseur Connu" in options and "Fournisseur Secret" not in options
+
+
+def test_with_the_restriction_an_approver_sees_only_assigned_customers(world, client_for):
+    followed = typed(world, "V-1", direction="sales", name="Client Suivi", validate=True).counterparty
+    hidden = typed(world, "V-2", direction="sales", name="Client Caché", validate=True).counterparty
+    followed.assigned_to.add(world.approver_member)
+    world.folder.restrict_receivables = True
+    world.folder.save()
+    client = client_for(world.approver)
+    page = html(client.get(reverse("counterparty-list", args=[world.folder.pk])))
+    assert "Client Suivi" in page and "Client Caché" not in page
+    assert client.get(reverse("counterparty-detail", args=[hidden.pk])).status_code == 404

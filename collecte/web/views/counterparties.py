@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collecte.ledger.models import Counterparty
 from collecte.tenancy import access
 from collecte.tenancy.models import FolderMember
 
@@ -16,7 +15,7 @@ from collecte.tenancy.models import FolderMember
 @login_required
 def counterparty_list(request, folder_id):
     folder_access = access.get_folder_access(request.user, folder_id)
-    found = Counterparty.objects.filter(folder=folder_access.folder)
+    found = access.visible_counterparties(folder_access)
     q = request.GET.get("q", "").strip()
     if q:
         found = found.filter(Q(name__icontains=q) | Q(vat_id__icontains=q))
@@ -53,7 +52,7 @@ def counterparty_detail(request, counterparty_id):
             messages.success(request, _("Assignation enregistrée."))
             return redirect("counterparty-detail", counterparty.pk)
     elif request.method == "POST":
-        access.get_folder_access(request.user, folder_access.folder.pk, manage=True)  # 403
+        access.get_counterparty_for_user(request.user, counterparty.pk, manage=True)  # 403
     invoices = (access.visible_invoices(folder_access).filter(counterparty=counterparty)
                 .select_related("counterparty").order_by("-issue_date", "-pk")[:100])
     return render(request, "web/counterparty_detail.html", {

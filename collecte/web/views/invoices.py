@@ -228,7 +228,8 @@ def _apply_review(request, folder_access, invoice, form, action):
 def counterparty_options(request, folder_id):
     """The picker's suggestions (a <datalist>), as the person types."""
     folder_access = access.get_folder_access(request.user, folder_id)
-    found = search_counterparties(folder_access.folder, request.GET.get("counterparty_name", ""))
+    found = search_counterparties(access.visible_counterparties(folder_access),
+                                  request.GET.get("counterparty_name", ""))
     return render(request, "web/_counterparty_options.html", {"counterparties": found})
 
 
