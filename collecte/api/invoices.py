@@ -166,10 +166,10 @@ class InvoiceChanges(Schema):
 def patch_invoice(request, invoice_id: int, payload: InvoiceChanges):
     """Only the fields sent change; an empty string clears one. The number of a validated invoice is locked:
     409 `number_locked` (delete the invoice and import its document again: `DELETE …?reimport=true`)."""
-    _access, invoice = visible_invoice(request, invoice_id)
+    reach, invoice = visible_invoice(request, invoice_id)
     changes = payload.dict(exclude_unset=True)
     with ledger_errors():
-        actions.update_invoice(invoice, request.auth, {k: v for k, v in changes.items()})
+        actions.update_invoice(invoice, request.auth, changes, counterparties=access.visible_counterparties(reach))
     return invoice_out(_fresh(invoice.pk))
 
 
@@ -247,7 +247,8 @@ def create_invoice(request, folder_id: int, payload: InvoiceIn):
     values = payload.dict(exclude_unset=True, exclude={"direction", "validate_now"}, by_alias=False)
     with ledger_errors():
         invoice = actions.create_invoice(found.folder, payload.direction, request.auth, values, member=found.member,
-                                         validate=payload.validate_now)
+                                         validate=payload.validate_now,
+                                         counterparties=access.visible_counterparties(found))
     return Status(201, invoice_out(_fresh(invoice.pk)))
 
 
@@ -287,7 +288,7 @@ def attach_files(request, folder_id: int, files: File[list[UploadedFile]], direc
     for (document, _content), proposal in zip(stored, proposals):
         applied = False
         if apply and proposal.invoice_id:
-            invoice = access.visible_invoices(found).get(pk=proposal.invoice_id)
+            invoice = access.visible_invoices(found).get(pk=proposal.invoice_id)  # candidates were visible ones
             actions.attach_document(invoice, document, request.auth)
             applied = True
         out.append({"filename": document.filename, "document_id": document.pk, "invoice_id": proposal.invoice_id,

@@ -160,6 +160,8 @@ def store_attachment(folder_access, module, filename, content: bytes):
 
     from django.utils import timezone
 
+    from collecte.tenancy import access
+
     from .files import clean_filename, sniff
     from .models import Document
     from .pipeline import storage_name
@@ -169,10 +171,12 @@ def store_attachment(folder_access, module, filename, content: bytes):
     check_upload(filename, len(content), module)
     digest = hashlib.sha256(content).hexdigest()
     existing = Document.objects.filter(folder=folder_access.folder, sha256=digest, duplicate_of__isnull=True).first()
-    if existing is not None:
+    if existing is not None and access.visible_documents(folder_access).filter(pk=existing.pk).exists():
         return existing
+    # The same bytes under a document the person may not see stay that other person's: this file gets its own row,
+    # marked as a copy of it (the folder keeps one original per content).
     name = save_durably(f"documents/{folder_access.folder.pk}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/"
                         f"{storage_name(filename)}", content)
     return Document.objects.create(folder=folder_access.folder, module=module, submitted_by=folder_access.member,
                                    file=name, filename=filename, content_type=sniff(content), size=len(content),
-                                   sha256=digest, status=Document.Status.ATTACHED)
+                                   sha256=digest, status=Document.Status.ATTACHED, duplicate_of=existing)

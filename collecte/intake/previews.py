@@ -18,6 +18,7 @@ from collecte.lib.pdfium import serialised
 log = logging.getLogger(__name__)
 
 PREVIEW_WIDTH = 1100  # pixels: sharp on a laptop's half screen, about 150 kB a page
+MAX_PREVIEW_HEIGHT = 6000  # pixels: a page drawn 36 times taller than wide must not take gigabytes to render
 MAX_PREVIEW_PAGES = 50
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/heic", "image/heif"}
 
@@ -93,7 +94,8 @@ def _render(document, number, size):
         try:
             page = pdf[number - 1]
             try:
-                return page.render(scale=PREVIEW_WIDTH / size["width"]).to_pil().convert("RGB")  # a copy
+                scale = min(PREVIEW_WIDTH / size["width"], MAX_PREVIEW_HEIGHT / size["height"])
+                return page.render(scale=scale).to_pil().convert("RGB")  # a copy
             finally:
                 page.close()
         finally:
@@ -109,5 +111,5 @@ def _render(document, number, size):
     image = Image.open(io.BytesIO(_read(document)))
     image.seek(number - 1)
     frame = ImageOps.exif_transpose(image.copy()).convert("RGB")
-    height = round(frame.height * PREVIEW_WIDTH / frame.width)
-    return frame.resize((PREVIEW_WIDTH, height)) if frame.width > PREVIEW_WIDTH else frame
+    scale = min(PREVIEW_WIDTH / frame.width, MAX_PREVIEW_HEIGHT / frame.height)
+    return frame.resize((round(frame.width * scale), round(frame.height * scale))) if scale < 1 else frame

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -29,6 +29,14 @@ EDITABLE = ("kind", "number", "currency", *AMOUNTS, *DATES, "counterparty_id", "
             "counterparty_vat_id")
 MAX_AMOUNT = Decimal("1000000000000")  # the columns hold 14 digits, 2 of them decimals
 KEY_FIELDS = ("invoice_number", "issue_date", "total_incl_tax")  # the confidence shown in the queue
+
+
+def lock(invoice: Invoice) -> Invoice:
+    """Take the invoice's row for the rest of the transaction and reload it: two people (or a person and the API)
+    acting at once then act one after the other, each on what the other left, never on a stale copy."""
+    Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice.pk).values_list("pk", flat=True).first()
+    invoice.refresh_from_db()
+    return invoice
 
 
 def record(invoice, actor, action, changes=None):
@@ -84,10 +92,12 @@ def _confidence(data) -> float | None:
 
 
 def _amount(value):
+    """A read amount as stored; None (the person types it) when it is not a number the columns can hold."""
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01")) if value not in (None, "") else None
+        amount = Decimal(str(value)).quantize(Decimal("0.01")) if value not in (None, "") else None
     except InvalidOperation:
         return None
+    return amount if amount is None or (amount.is_finite() and abs(amount) < MAX_AMOUNT) else None
 
 
 def _date(value):
@@ -151,9 +161,15 @@ def resolve_duplicate(invoice: Invoice, user, decision: str, confirm=False, visi
     the existing one after link or replace (the new row is gone, its document kept with the existing invoice),
     the new one after keep_both. `visible`: the invoices the person may see; the decision touches the existing
     invoice too, so someone who cannot see it cannot decide (an approver or an admin does)."""
+    lock(invoice)
+    if invoice.is_validated:
+        raise LedgerError(_("Cette facture est déjà validée : elle n'attend plus de décision sur un doublon."),
+                          "already_validated", status=409)
+    detect_duplicate(invoice)  # on today's state: the other one may have been rejected or deleted since
     existing = invoice.duplicate_of
     if not invoice.duplicate or existing is None:
         raise LedgerError(_("Cette facture n'est pas signalée comme un doublon."), "not_a_duplicate", status=409)
+    lock(existing)
     if visible is not None and not visible.filter(pk=existing.pk).exists():
         raise LedgerError(_("La facture existante ne vous est pas visible : un approbateur ou un administrateur du "
                             "dossier décidera de ce doublon."), "forbidden", status=403)
@@ -167,6 +183,7 @@ def resolve_duplicate(invoice: Invoice, user, decision: str, confirm=False, visi
     new_document = invoice.document
     if new_document is None:
         raise LedgerError(_("Cette facture n'a pas de document à rattacher."), "no_document", status=409)
+    existing.linked_documents.add(*invoice.linked_documents.all())  # the copy's other files stay with the invoice
     if decision == "link":
         existing.linked_documents.add(new_document)
         record(existing, user, InvoiceEvent.Action.DUPLICATE_LINKED,
@@ -252,10 +269,29 @@ def _json(value):
 
 
 @transaction.atomic
-def update_invoice(invoice: Invoice, user, changes: dict) -> Invoice:
+def update_invoice(invoice: Invoice, user, changes: dict, counterparties=None) -> Invoice:
     """Apply a person's changes. A validated invoice's number is locked: to change it, delete the invoice and
-    import its document again."""
+    import its document again; it also keeps its type and every field validation needed. `counterparties`: those
+    the person may see (a `counterparty_id` is looked up among them)."""
     typed = parse_changes(changes)
+    lock(invoice)
+    try:
+        diff = _apply_changes(invoice, typed, counterparties)
+    except LedgerError:
+        invoice.refresh_from_db()  # what the person sent is refused as a whole
+        raise
+    if not diff:
+        return invoice
+    invoice.save()
+    if not invoice.is_validated and diff.keys() & {"number", "counterparty", "issue_date", "total_incl_tax"}:
+        detect_duplicate(invoice)
+    record(invoice, user, InvoiceEvent.Action.CHANGED, diff)
+    if invoice.is_validated:
+        effects.invoice_changed(invoice, user, diff)
+    return invoice
+
+
+def _apply_changes(invoice, typed, counterparties):
     diff = {}
     if "number" in typed and (typed["number"] or "") != invoice.number:
         if invoice.number_locked:
@@ -270,22 +306,23 @@ def update_invoice(invoice: Invoice, user, changes: dict) -> Invoice:
                 continue
             diff[name] = [_json(getattr(invoice, name)), _json(typed[name])]
             setattr(invoice, name, typed[name])
-    _apply_counterparty(invoice, typed, diff)
-    if not diff:
-        return invoice
-    invoice.save()
-    if not invoice.is_validated and diff.keys() & {"number", "counterparty", "issue_date", "total_incl_tax"}:
-        detect_duplicate(invoice)
-    record(invoice, user, InvoiceEvent.Action.CHANGED, diff)
+    _apply_counterparty(invoice, typed, diff, counterparties)
     if invoice.is_validated:
-        effects.invoice_changed(invoice, user, diff)
-    return invoice
+        if "kind" in diff:
+            raise LedgerError(_("Le type d'une facture validée ne change plus : supprimez-la et importez à nouveau "
+                                "son document."), "kind_locked", "kind", status=409)
+        missing = missing_fields(invoice)
+        if missing:
+            labels = ", ".join(_(FIELD_LABELS[m]) for m in missing)
+            raise LedgerError(_("Une facture validée garde ses champs obligatoires : %(fields)s.")
+                              % {"fields": labels}, "missing_fields", missing[0])
+    return diff
 
 
-def _apply_counterparty(invoice, typed, diff):
+def _apply_counterparty(invoice, typed, diff, counterparties=None):
     before = invoice.counterparty_name
     if typed.get("counterparty_id"):
-        chosen = Counterparty.objects.filter(pk=typed["counterparty_id"], folder_id=invoice.folder_id).first()
+        chosen = _counterparty_by_id(invoice.folder_id, typed["counterparty_id"], counterparties)
         if chosen is None:
             raise LedgerError(_("Ce tiers n'existe pas dans ce dossier."), "invalid_counterparty", "counterparty_id")
         if chosen.pk != invoice.counterparty_id:
@@ -314,6 +351,13 @@ def _apply_counterparty(invoice, typed, diff):
     if invoice.counterparty_read != {k: v for k, v in before_read.items() if v} or \
             invoice.counterparty_id != before_id:
         diff["counterparty"] = [before, invoice.counterparty_name]
+
+
+def _counterparty_by_id(folder_id, counterparty_id, counterparties=None):
+    """A counterparty named by id, among those the person may see (all of the folder's when the caller does not
+    restrict them): an id is never a way to read one the person does not see."""
+    within = counterparties if counterparties is not None else Counterparty.objects.all()
+    return within.filter(pk=counterparty_id, folder_id=folder_id).first()
 
 
 def _names_match(a, b):
@@ -350,8 +394,7 @@ FIELD_LABELS = {"number": gettext_noop("numéro"), "counterparty_name": gettext_
 def validate_invoice(invoice: Invoice, user, teach=True) -> Invoice:
     """Confirm a pending invoice: its number locks, it becomes unpaid (an invoice) or available (a credit note),
     and the ledger's effects run on the same transaction."""
-    invoice = (Invoice.objects.select_for_update(of=("self",)).select_related("counterparty", "folder")
-               .get(pk=invoice.pk))
+    lock(invoice)  # the caller's copy is brought up to date and then validated
     if invoice.is_validated:
         raise LedgerError(_("Cette facture est déjà validée."), "already_validated", status=409)
     if invoice.status == Invoice.Status.REJECTED:
@@ -371,6 +414,7 @@ def validate_invoice(invoice: Invoice, user, teach=True) -> Invoice:
         read = invoice.counterparty_read or {}
         invoice.counterparty = get_or_create_counterparty(invoice.folder, invoice.direction, read["name"],
                                                           read.get("vat_id"), read.get("siren"), read.get("iban"))
+    invoice.duplicate, invoice.duplicate_of = "", None  # a "near" warning the person saw and validated anyway
     invoice.status = (Invoice.Status.CREDIT_AVAILABLE if invoice.is_credit_note else Invoice.Status.UNPAID)
     invoice.validated_at, invoice.validated_by = timezone.now(), user if getattr(user, "pk", None) else None
     invoice.save()
@@ -407,6 +451,7 @@ def _teach_memory(invoice, user):
 
 @transaction.atomic
 def reject_invoice(invoice: Invoice, user, reason="") -> Invoice:
+    lock(invoice)
     if invoice.status != Invoice.Status.PENDING_REVIEW:
         raise LedgerError(_("Seule une facture en attente de vérification peut être rejetée."), "not_pending",
                           status=409)
@@ -418,6 +463,7 @@ def reject_invoice(invoice: Invoice, user, reason="") -> Invoice:
 
 @transaction.atomic
 def reopen_invoice(invoice: Invoice, user) -> Invoice:
+    lock(invoice)
     if invoice.status != Invoice.Status.REJECTED:
         raise LedgerError(_("Seule une facture rejetée peut être remise en vérification."), "not_rejected",
                           status=409)
@@ -452,10 +498,14 @@ def delete_and_reimport(invoice: Invoice, user):
     from collecte.intake.extract import queue_extraction
     from collecte.intake.models import Document
 
+    lock(invoice)
     document = invoice.document
     if document is None:
         raise LedgerError(_("Cette facture n'a pas de document à importer à nouveau : supprimez-la et saisissez-la "
                             "à nouveau."), "no_document", status=409)
+    if Invoice.objects.filter(Q(document=document) | Q(linked_documents=document)).exclude(pk=invoice.pk).exists():
+        raise LedgerError(_("Ce document sert aussi à une autre facture : il ne peut pas être relu. Supprimez la "
+                            "facture et saisissez-la à nouveau."), "document_shared", status=409)
     _delete(invoice, user, {"reason": "reimport"})
     Document.objects.filter(pk=document.pk).update(status=Document.Status.TO_EXTRACT, extraction=None,
                                                    extracted_at=None)
@@ -468,7 +518,7 @@ def delete_and_reimport(invoice: Invoice, user):
 
 @transaction.atomic
 def create_invoice(folder, direction, user, values: dict, member=None, source=Invoice.Source.MANUAL,
-                   validate=True) -> Invoice:
+                   validate=True, counterparties=None) -> Invoice:
     """A person types an invoice (or a CSV row brings it): checked like a review, validated at once unless asked
     otherwise. A number already used for the same counterparty is refused."""
     typed = parse_changes(values)
@@ -479,7 +529,9 @@ def create_invoice(folder, direction, user, values: dict, member=None, source=In
                       **{k: typed.get(k) for k in (*AMOUNTS, *DATES)})
     name, vat_id = typed.get("counterparty_name"), typed.get("counterparty_vat_id")
     if typed.get("counterparty_id"):
-        invoice.counterparty = Counterparty.objects.filter(pk=typed["counterparty_id"], folder=folder).first()
+        invoice.counterparty = _counterparty_by_id(folder.pk, typed["counterparty_id"], counterparties)
+        if invoice.counterparty is None:
+            raise LedgerError(_("Ce tiers n'existe pas dans ce dossier."), "invalid_counterparty", "counterparty_id")
     elif name:
         invoice.counterparty_read = {k: v for k, v in (("name", name), ("vat_id", compact_id(vat_id))) if v}
         invoice.counterparty = find_counterparty(folder, name=name, vat_id=vat_id)

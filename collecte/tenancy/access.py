@@ -169,6 +169,9 @@ def visible_messages(folder_access_):
     from collecte.intake.models import InboundMessage
 
     messages = InboundMessage.objects.filter(folder=folder_access_.folder)
+    hidden = hidden_receivables(folder_access_)
+    if hidden is not None:
+        messages = messages.exclude(documents__invoices__in=hidden)
     if folder_access_.can_see_all_documents:
         return messages
     return messages.filter(_own_submissions(folder_access_, "member", "uploaded_by"))
@@ -179,6 +182,9 @@ def visible_documents(folder_access_):
     from collecte.intake.models import Document
 
     documents = Document.objects.filter(folder=folder_access_.folder)
+    hidden = hidden_receivables(folder_access_)
+    if hidden is not None:
+        documents = documents.exclude(invoices__in=hidden)
     if folder_access_.can_see_all_documents:
         return documents
     return documents.filter(_own_submissions(folder_access_, "submitted_by", "message__uploaded_by"))
@@ -234,17 +240,38 @@ def visible_invoices(folder_access_):
     """The folder's invoices the user may see. Approvers and managers: all; a standard user: what they submitted.
     With the folder's access restriction on, non-admin users see the receivables (validated sales) of the
     customers assigned to them only; pending and rejected ones stay visible so that anyone may validate them."""
-    from collecte.ledger.models import SALES, Counterparty, Invoice
+    from collecte.ledger.models import SALES, Invoice
 
     invoices = Invoice.objects.filter(folder=folder_access_.folder)
     if not folder_access_.can_see_all_documents:
         invoices = invoices.filter(_own_submissions(folder_access_, "submitted_by", "created_by"))
-    if folder_access_.folder.restrict_receivables and not folder_access_.can_manage:
-        assigned = (Counterparty.objects.filter(assigned_to=folder_access_.member).values("pk")
-                    if folder_access_.member else Counterparty.objects.none().values("pk"))
+    if _receivables_restricted(folder_access_):
         invoices = invoices.filter(~Q(direction=SALES) | ~Q(status__in=Invoice.VALIDATED)
-                                   | Q(counterparty__in=assigned))
+                                   | Q(counterparty__in=_assigned_customers(folder_access_)))
     return invoices
+
+
+def _receivables_restricted(folder_access_):
+    return folder_access_.folder.restrict_receivables and not folder_access_.can_manage
+
+
+def _assigned_customers(folder_access_):
+    from collecte.ledger.models import Counterparty
+
+    if folder_access_.member is None:
+        return Counterparty.objects.none().values("pk")
+    return Counterparty.objects.filter(assigned_to=folder_access_.member).values("pk")
+
+
+def hidden_receivables(folder_access_):
+    """The validated sales invoices the folder's access restriction hides from this user, or None when it hides
+    none. Their documents and messages are hidden with them: a receivable is not read through its PDF instead."""
+    from collecte.ledger.models import SALES, Invoice
+
+    if not _receivables_restricted(folder_access_):
+        return None
+    return (Invoice.objects.filter(folder=folder_access_.folder, direction=SALES, status__in=Invoice.VALIDATED)
+            .exclude(counterparty__in=_assigned_customers(folder_access_)))
 
 
 def get_invoice_for_user(user, invoice_id, manage=False):

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -53,7 +54,8 @@ def invoice_new(request, folder_id):
         values = {k: v for k, v in form.cleaned_data.items() if k != "direction"}
         try:
             invoice = actions.create_invoice(folder_access.folder, form.cleaned_data["direction"], request.user,
-                                             values, member=folder_access.member)
+                                             values, member=folder_access.member,
+                                             counterparties=access.visible_counterparties(folder_access))
         except LedgerError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -138,13 +140,17 @@ def _import_confirmed(request, folder_access, context):
         data = f.read()
     preview = _preview(folder, direction, data, request.POST.get("filename", ""))
     created, failed = 0, []
-    for row in preview.valid_rows:
-        try:
-            actions.create_invoice(folder, direction, request.user, row.values, member=folder_access.member,
-                                   source=Invoice.Source.IMPORT)
-            created += 1
-        except LedgerError as error:
-            failed.append(_("Ligne %(line)s : %(reason)s") % {"line": row.line, "reason": error.message})
+    # One transaction for the file (one disk sync on SQLite, not one per row), a savepoint per row: a row refused
+    # at this point (a number typed meanwhile) is named and skipped, the others go in.
+    with transaction.atomic():
+        for row in preview.valid_rows:
+            try:
+                with transaction.atomic():
+                    actions.create_invoice(folder, direction, request.user, row.values, member=folder_access.member,
+                                           source=Invoice.Source.IMPORT)
+                created += 1
+            except LedgerError as error:
+                failed.append(_("Ligne %(line)s : %(reason)s") % {"line": row.line, "reason": error.message})
     default_storage.delete(name)
     skipped = len(preview.rows) - len(preview.valid_rows)
     messages.success(request, _("%(created)s factures importées ; %(skipped)s lignes en erreur ignorées.")

@@ -207,7 +207,8 @@ def _can_delete(folder_access, invoice, user):
 def _apply_review(request, folder_access, invoice, form, action):
     """Save the person's values, then validate or reject; a refusal goes back to the form, on its field."""
     try:
-        actions.update_invoice(invoice, request.user, form.changes())
+        actions.update_invoice(invoice, request.user, form.changes(),
+                               counterparties=access.visible_counterparties(folder_access))
         if action == "validate":
             actions.validate_invoice(invoice, request.user)
             messages.success(request, _("Facture %(number)s validée.") % {"number": invoice.number})
@@ -372,27 +373,56 @@ CSV_COLUMNS = ["numero", "type", "sens", "statut", "tiers", "tva_tiers", "date",
                "ttc", "regle", "source"]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cell(value):
+    """Text that came in with a document, made inert for a spreadsheet: "=HYPERLINK(…)" in a supplier's name must
+    not become a formula when the export is opened in Excel (OWASP's CSV injection advice: a leading quote)."""
+    value = value or ""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 class _Echo:
     def write(self, value):
         return value
 
 
-def _csv(found, folder):
-    """Streamed (100,000 rows do not sit in memory), with ; and a BOM so that Excel in France opens it as is."""
-    writer = csv.writer(_Echo(), delimiter=";")
+CSV_CHUNK = 2000
 
-    def rows():
+
+def _csv(found, folder):
+    """Streamed: 100,000 rows never sit in memory, and the download starts at once. The rows come from an async
+    generator because under ASGI Django reads a synchronous one whole before sending; each chunk is read in a
+    thread. `;` and a BOM, so that Excel in France opens it as is."""
+    from asgiref.sync import sync_to_async
+
+    writer = csv.writer(_Echo(), delimiter=";")
+    found = found.order_by(*found.query.order_by)  # a fixed order, so the chunks neither skip nor repeat rows
+
+    def chunk(offset):
+        return "".join(writer.writerow(_csv_row(inv)) for inv in found[offset:offset + CSV_CHUNK])
+
+    async def rows():
         yield "\ufeff" + writer.writerow(CSV_COLUMNS)
-        for inv in found.iterator(chunk_size=2000):
-            yield writer.writerow([
-                inv.number, inv.kind, inv.direction, inv.status, inv.counterparty_name,
-                inv.counterparty.vat_id if inv.counterparty_id else "",
-                inv.issue_date or "", inv.due_date or "", inv.currency, inv.total_excl_tax or "",
-                inv.total_tax or "", inv.total_incl_tax or "", inv.amount_paid, inv.source])
+        offset = 0
+        while True:
+            text = await sync_to_async(chunk, thread_sensitive=True)(offset)
+            if not text:
+                return
+            yield text
+            offset += CSV_CHUNK
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="factures-{folder.slug}.csv"'
     return response
+
+
+def _csv_row(inv):
+    return [as_text_cell(inv.number), inv.kind, inv.direction, inv.status, as_text_cell(inv.counterparty_name),
+            as_text_cell(inv.counterparty.vat_id if inv.counterparty_id else ""), inv.issue_date or "",
+            inv.due_date or "", inv.currency, inv.total_excl_tax or "", inv.total_tax or "", inv.total_incl_tax or "",
+            inv.amount_paid, inv.source]
 
 
 def event_label(event):
