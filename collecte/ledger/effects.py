@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-ON_VALIDATED: list[Callable] = []  # effect(invoice, user)
-ON_CHANGED: list[Callable] = []  # effect(invoice, user, changes): changes = {"field": [before, after]}
-ON_REMOVED: list[Callable] = []  # effect(invoice, user): before the row is deleted or re-opened
+from . import forecast
+
+# The treasury forecast ("opérations engagées") is the first effect. Reconciliation and customer figures come next.
+ON_VALIDATED: list[Callable] = [forecast.sync_entry]  # effect(invoice, user)
+ON_CHANGED: list[Callable] = [forecast.sync_entry]  # effect(invoice, user, changes): {"field": [before, after]}
+ON_REMOVED: list[Callable] = [forecast.remove_entry]  # effect(invoice, user): before the row is deleted
 
 
 def invoice_validated(invoice, user) -> None:

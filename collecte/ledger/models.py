@@ -204,3 +204,28 @@ class InvoiceEvent(models.Model):
 
     def __str__(self):
         return f"{self.invoice_number or self.invoice_id} {self.action}"
+
+
+class ForecastEntry(models.Model):
+    """An "opération engagée": the cash movement a validated invoice announces, at its due date. Positive comes in
+    (a sale, a supplier's credit note), negative goes out (a purchase, a credit note granted to a customer). It
+    follows its invoice: changed with it, closed when it is paid, gone when it is deleted."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Prévue")
+        CLOSED = "closed", _("Réalisée")
+
+    folder = models.ForeignKey("tenancy.ClientFolder", on_delete=models.CASCADE, related_name="forecast_entries")
+    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="forecast")
+    expected_date = models.DateField(_("date prévue"))
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("devise"), max_length=3)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("opération engagée")
+        indexes = [models.Index(fields=["folder", "status", "expected_date"], name="forecast_open")]
+
+    def __str__(self):
+        return f"{self.expected_date} {self.amount} {self.currency}"

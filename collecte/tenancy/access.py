@@ -314,3 +314,12 @@ def get_counterparty_for_user(user, counterparty_id, manage=False):
     if manage and not folder_access_.can_manage:
         raise PermissionDenied("Assigning customers needs the admin role")
     return folder_access_, counterparty
+
+
+def get_forecast_access(user, folder_id):
+    """The treasury forecast is the folder's whole money picture: approvers, admins and firm staff (403 for a
+    standard user). Its figures come from the invoices the user sees (the access restriction applies)."""
+    folder_access_ = get_folder_access(user, folder_id)
+    if not folder_access_.can_see_all_documents:
+        raise PermissionDenied("The forecast needs the approver or admin role")
+    return folder_access_

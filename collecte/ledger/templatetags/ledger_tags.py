@@ -48,3 +48,8 @@ def dmy(value):
 @register.filter
 def overdue(invoice, today):
     return invoice.is_overdue(today)
+
+
+@register.filter
+def sub(value, other):
+    return value - other
