@@ -4,8 +4,8 @@ from django.urls import include, path
 
 from collecte.accounts import views as accounts
 from collecte.api.urls import api
-from collecte.web.views import (counterparties, documents, firm, folders, forecast, health, invitations, invoice_entry,
-                                invoices, members, messages, outbox, wizard)
+from collecte.web.views import (banking, counterparties, documents, firm, folders, forecast, health, invitations,
+                                invoice_entry, invoices, members, messages, outbox, wizard)
 from collecte.web.views import imap as imap_views
 
 auth_patterns = [
@@ -58,6 +58,8 @@ web_patterns = [
     path("folders/<int:folder_id>/invoices/attach/", invoice_entry.invoice_attach, name="invoice-attach"),
     path("folders/<int:folder_id>/counterparties/", counterparties.counterparty_list, name="counterparty-list"),
     path("folders/<int:folder_id>/forecast/", forecast.forecast_page, name="folder-forecast"),
+    path("folders/<int:folder_id>/bank/", banking.bank_accounts, name="bank-accounts"),
+    path("bank-accounts/<int:account_id>/", banking.bank_account, name="bank-account"),
     path("folders/<int:folder_id>/counterparties/options/", invoices.counterparty_options,
          name="counterparty-options"),
     path("counterparties/<int:counterparty_id>/", counterparties.counterparty_detail, name="counterparty-detail"),

@@ -2,7 +2,7 @@
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 
-from . import documents, folders, forecast, invitations, invoices, members, messages
+from . import banking, documents, folders, forecast, invitations, invoices, members, messages
 from .auth import API_AUTH
 from .errors import ErrorOut, install_error_handlers, not_found
 
@@ -19,6 +19,7 @@ api.add_router("", messages.router)
 api.add_router("", documents.router)
 api.add_router("", invoices.router)
 api.add_router("", forecast.router)
+api.add_router("", banking.router)
 
 # Unknown addresses under /api/v1/ answer in JSON like every other error, not with the HTML 404 page.
 # Django tries URL patterns in order, so this router must stay the last one added.

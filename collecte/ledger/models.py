@@ -229,3 +229,69 @@ class ForecastEntry(models.Model):
 
     def __str__(self):
         return f"{self.expected_date} {self.amount} {self.currency}"
+
+
+class BankAccount(models.Model):
+    """A bank account of the folder's company; its balance is the last imported statement's closing balance."""
+
+    folder = models.ForeignKey("tenancy.ClientFolder", on_delete=models.CASCADE, related_name="bank_accounts")
+    name = models.CharField(_("nom du compte"), max_length=100)
+    iban = models.CharField(_("IBAN"), max_length=34)  # compact, upper case, checked with schwifty
+    currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    balance = models.DecimalField(_("solde"), max_digits=14, decimal_places=2, null=True, blank=True)
+    balance_date = models.DateField(_("solde au"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("compte bancaire")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["folder", "iban"], name="one_account_per_iban")]
+
+    def __str__(self):
+        return f"{self.name} ({self.iban[-4:]})"
+
+
+class StatementImport(models.Model):
+    """One imported statement file: what it brought, what was already there, and what it warned about."""
+
+    account = models.ForeignKey(BankAccount, on_delete=models.CASCADE, related_name="imports")
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=10)  # camt053 | ofx | csv
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    already_there = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+
+
+class BankTransaction(models.Model):
+    """One booked line of a statement. `bank_id` (the bank's own id, or a hash of the line) is unique per account:
+    the same statement, or overlapping periods, imported twice create nothing twice."""
+
+    folder = models.ForeignKey("tenancy.ClientFolder", on_delete=models.CASCADE, related_name="bank_transactions")
+    account = models.ForeignKey(BankAccount, on_delete=models.CASCADE, related_name="transactions")
+    statement = models.ForeignKey(StatementImport, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="transactions")
+    bank_id = models.CharField(max_length=100)
+    booking_date = models.DateField(_("date"))
+    value_date = models.DateField(_("date de valeur"), null=True, blank=True)
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)  # + in, - out
+    currency = models.CharField(max_length=3)
+    label = models.TextField(_("libellé"), blank=True)
+    counterparty_name = models.CharField(max_length=200, blank=True)
+    counterparty_iban = models.CharField(max_length=34, blank=True)
+    reference = models.CharField(max_length=140, blank=True)
+
+    class Meta:
+        ordering = ["-booking_date", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["account", "bank_id"], name="one_transaction_per_bank_id")]
+        indexes = [models.Index(fields=["account", "-booking_date"], name="transaction_account_date")]
+
+    def __str__(self):
+        return f"{self.booking_date} {self.amount} {self.label[:30]}"

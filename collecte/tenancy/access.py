@@ -323,3 +323,22 @@ def get_forecast_access(user, folder_id):
     if not folder_access_.can_see_all_documents:
         raise PermissionDenied("The forecast needs the approver or admin role")
     return folder_access_
+
+
+def get_bank_access(user, folder_id, manage=False):
+    """Bank accounts and statements: approvers, admins and firm staff see and import them (403 for a standard
+    user); adding an account (`manage`) needs the admin role."""
+    folder_access_ = get_folder_access(user, folder_id, manage=manage)
+    if not folder_access_.can_see_all_documents:
+        raise PermissionDenied("Bank accounts need the approver or admin role")
+    return folder_access_
+
+
+def get_bank_account_for_user(user, account_id):
+    from collecte.ledger.models import BankAccount
+
+    folder_id = BankAccount.objects.filter(pk=account_id).values_list("folder_id", flat=True).first()
+    if folder_id is None:
+        raise Http404("No such bank account")
+    folder_access_ = get_bank_access(user, folder_id)
+    return folder_access_, BankAccount.objects.get(pk=account_id)

@@ -1,0 +1,113 @@
+"""Bank accounts, statement imports and transactions of a folder."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from collecte.ledger import banking
+from collecte.tenancy import access
+
+from .errors import ErrorOut, not_found
+from .invoices import ledger_errors
+
+router = Router(tags=["bank"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class AccountOut(Schema):
+    id: int
+    name: str
+    iban: str
+    currency: str
+    balance: Decimal | None
+    balance_date: date | None
+
+
+class AccountIn(Schema):
+    name: str
+    iban: str
+    currency: str = "EUR"
+
+
+class ImportOut(Schema):
+    id: int
+    filename: str
+    file_format: str
+    period_start: date | None
+    period_end: date | None
+    created: int
+    already_there: int
+    warnings: list[str]
+    imported_at: datetime
+
+
+class TransactionOut(Schema):
+    id: int
+    booking_date: date
+    value_date: date | None
+    amount: Decimal
+    currency: str
+    label: str
+    counterparty_name: str
+    counterparty_iban: str
+    reference: str
+
+
+class TransactionPage(Schema):
+    items: list[TransactionOut]
+    count: int
+
+
+def _bank(request, folder_id, manage=False):
+    try:
+        return access.get_bank_access(request.auth, folder_id, manage=manage)
+    except Http404:
+        raise not_found(_("Dossier introuvable.")) from None
+
+
+def _account(request, account_id):
+    try:
+        return access.get_bank_account_for_user(request.auth, account_id)
+    except Http404:
+        raise not_found(_("Compte bancaire introuvable.")) from None
+
+
+@router.get("/folders/{folder_id}/bank-accounts", response={200: list[AccountOut], **ERRORS},
+            summary="Comptes bancaires du dossier")
+def list_accounts(request, folder_id: int):
+    return list(_bank(request, folder_id).folder.bank_accounts.all())
+
+
+@router.post("/folders/{folder_id}/bank-accounts", response={201: AccountOut, **ERRORS, 409: ErrorOut,
+                                                             422: ErrorOut},
+             summary="Ajouter un compte bancaire")
+def add_account(request, folder_id: int, payload: AccountIn):
+    """IBAN checked (422 `invalid_iban`); the same IBAN twice → 409. Admins and firm staff."""
+    reach = _bank(request, folder_id, manage=True)
+    with ledger_errors():
+        account = banking.add_account(reach.folder, payload.name, payload.iban, payload.currency)
+    return Status(201, account)
+
+
+@router.post("/bank-accounts/{account_id}/statements", response={201: ImportOut, **ERRORS, 409: ErrorOut,
+                                                                  422: ErrorOut},
+             summary="Importer un relevé")
+def import_statement(request, account_id: int, file: File[UploadedFile]):
+    """Multipart `file`: CAMT.053, OFX or CSV (columns guessed from the header). Lines already imported (same bank
+    id, or same line) are counted in `already_there`, never created twice. An unreadable file → 422
+    `unreadable_statement` with a sentence naming the line or element; another account's statement → 409."""
+    _reach, account = _account(request, account_id)
+    with ledger_errors():
+        record = banking.import_statement(account, file.read(), file.name, request.auth)
+    return Status(201, record)
+
+
+@router.get("/bank-accounts/{account_id}/transactions", response={200: TransactionPage, **ERRORS},
+            summary="Opérations d'un compte")
+def list_transactions(request, account_id: int, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)):
+    _reach, account = _account(request, account_id)
+    found = account.transactions.all()
+    return {"items": list(found[offset:offset + limit]), "count": found.count()}
