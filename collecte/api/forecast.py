@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from collecte.tenancy import access
-from collecte.web.views.forecast import folder_forecast
+from collecte.ledger.queries import folder_forecast
 
 from .errors import ErrorOut, not_found
 

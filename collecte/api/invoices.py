@@ -5,14 +5,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import Q
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from collecte.intake import actions as intake_actions
 from collecte.ledger import actions
 from collecte.ledger.errors import LedgerError
 from collecte.ledger.models import SALES, Invoice
+from collecte.ledger.queries import folder_today, search_invoices, store_and_propose
 from collecte.tenancy import access
 
 from .errors import ApiError, ErrorOut
@@ -122,12 +121,8 @@ def list_invoices(request, folder_id: int, status: Invoice.Status | None = None,
     if direction:
         found = found.filter(direction=direction)
     if overdue:
-        from collecte.web.views.invoices import folder_today
-
         found = found.filter(status__in=Invoice.OPEN, due_date__lt=folder_today(reach.folder))
-    if q:
-        found = found.filter(Q(number__icontains=q) | Q(counterparty__name__icontains=q)
-                             | Q(counterparty_read__name__icontains=q))
+    found = search_invoices(found, q)
     order = ("created_at", "pk") if status == Invoice.Status.PENDING_REVIEW else ("-created_at", "-pk")
     page = found.select_related("counterparty").prefetch_related("linked_documents").order_by(*order)
     return {"items": [invoice_out(i) for i in page[offset:offset + limit]], "count": found.count()}
@@ -269,23 +264,13 @@ def attach_files(request, folder_id: int, files: File[list[UploadedFile]], direc
     """Multipart `files` (up to 500). Each file is matched to an invoice without a document by the number found in
     its name, else in its text. With `apply=false` (default) nothing is attached: the answer is the proposals to
     check. With `apply=true` the unambiguous proposals are attached at once. Files are kept either way."""
-    from collecte.ledger.attach import pdf_text, propose
-    from collecte.web.views.invoice_entry import attach_candidates
-
     found = folder_access(request, folder_id)
     if len(files) > MAX_ATTACH:
         raise ApiError(422, f"{MAX_ATTACH} fichiers au plus à la fois.", "too_many_files")
-    stored, out = [], []
-    for file in files:
-        content = file.read()
-        try:
-            stored.append((intake_actions.store_attachment(found, direction, file.name, content), content))
-        except intake_actions.IntakeError as error:
-            out.append({"filename": file.name, "document_id": None, "invoice_id": None, "number": None,
-                        "reason": "refused", "applied": False, "error": error.message})
-    proposals = propose([(d.filename, pdf_text(c) if d.content_type == "application/pdf" else "")
-                         for d, c in stored], attach_candidates(found, direction))
-    for (document, _content), proposal in zip(stored, proposals):
+    proposed, refused = store_and_propose(found, direction, [(file.name, file.read()) for file in files])
+    out = [{"filename": name, "document_id": None, "invoice_id": None, "number": None, "reason": "refused",
+            "applied": False, "error": message} for name, message in refused]
+    for document, proposal in proposed:
         applied = False
         if apply and proposal.invoice_id:
             invoice = access.visible_invoices(found).get(pk=proposal.invoice_id)  # candidates were visible ones

@@ -2,24 +2,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from collecte.ledger.forecast import Movement, weekly_forecast
-from collecte.ledger.models import ForecastEntry
+from collecte.ledger.queries import folder_forecast
 from collecte.tenancy import access
-
-from .invoices import folder_today
-
-
-def folder_forecast(folder_access):
-    """The forecast from the open entries of the invoices this user sees, in the folder's currency, from the
-    balances of its bank accounts in that currency (None when it has none with a balance yet)."""
-    folder = folder_access.folder
-    balances = [a.balance for a in folder.bank_accounts.filter(currency=folder.base_currency, balance__isnull=False)]
-    opening_balance = sum(balances) if balances else None
-    entries = (ForecastEntry.objects.filter(folder=folder, status=ForecastEntry.Status.OPEN,
-                                            invoice__in=access.visible_invoices(folder_access).values("pk"))
-               .values_list("expected_date", "amount", "currency"))
-    return weekly_forecast([Movement(*row) for row in entries], folder_today(folder), folder.base_currency,
-                           opening_balance)
 
 
 def chart(forecast, height=160):

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collecte.intake import actions as intake_actions
 from collecte.ledger import actions
 from collecte.ledger.errors import LedgerError
 from collecte.ledger.models import DIRECTIONS, PURCHASES, SALES, Invoice, number_key
+from collecte.ledger.queries import store_and_propose
 from collecte.tenancy import access
 
 from .documents import MultipleFileField, MultipleFileInput
@@ -170,14 +170,6 @@ class AttachForm(forms.Form):
                                "trouvé dans son nom ou dans son texte ; vous vérifiez avant d'appliquer."))
 
 
-def attach_candidates(folder_access, direction):
-    from collecte.ledger.attach import Candidate
-
-    found = (access.visible_invoices(folder_access).filter(direction=direction).exclude(number="")
-             .exclude(status=Invoice.Status.REJECTED).filter(document__isnull=True).values_list("pk", "number"))
-    return [Candidate(pk, number) for pk, number in found]
-
-
 @login_required
 def invoice_attach(request, folder_id):
     """Upload -> proposals (file -> invoice number) -> a person checks and applies."""
@@ -202,22 +194,10 @@ def invoice_attach(request, folder_id):
 
 
 def _store_and_propose(request, folder_access, direction, uploaded):
-    from collecte.ledger.attach import pdf_text, propose
-
-    stored, refused = [], []
-    for file in uploaded:
-        content = file.read()
-        try:
-            document = intake_actions.store_attachment(folder_access, direction, file.name, content)
-        except intake_actions.IntakeError as error:
-            refused.append(error.message)
-            continue
-        stored.append((document, content))
-    for message in refused:
+    proposed, refused = store_and_propose(folder_access, direction, [(f.name, f.read()) for f in uploaded])
+    for _name, message in refused:
         messages.error(request, message)
-    proposals = propose([(d.filename, pdf_text(c) if d.content_type == "application/pdf" else "")
-                         for d, c in stored], attach_candidates(folder_access, direction))
-    return [{"document": d, "proposal": p} for (d, _c), p in zip(stored, proposals)]
+    return [{"document": d, "proposal": p} for d, p in proposed]
 
 
 def _apply_attachments(request, folder_access):

@@ -23,6 +23,7 @@ from collecte.ledger import actions
 from collecte.ledger.counterparties import search_counterparties
 from collecte.ledger.errors import LedgerError
 from collecte.ledger.models import PURCHASES, SALES, Invoice, InvoiceEvent
+from collecte.ledger.queries import folder_today, search_invoices
 from collecte.tenancy import access
 
 PAGE_SIZE = 50
@@ -34,23 +35,9 @@ EXTRACTION_FIELDS = {"kind": "document_type", "number": "invoice_number", "issue
                      "total_tax": "total_tax", "total_incl_tax": "total_incl_tax"}
 
 
-def folder_today(folder):
-    import zoneinfo
-
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(folder.timezone or "Europe/Paris")).date()
-
-
 def _direction(request):
     value = request.GET.get("direction") or request.POST.get("direction") or ""
     return value if value in (PURCHASES, SALES) else ""
-
-
-def search(invoices, q):
-    q = (q or "").strip()
-    if not q:
-        return invoices
-    return invoices.filter(Q(number__icontains=q) | Q(counterparty__name__icontains=q)
-                           | Q(counterparty_read__name__icontains=q))
 
 
 # --- the queue ----------------------------------------------------------------------------------------------------
@@ -67,7 +54,7 @@ def review_queue(request, folder_id):
     counts = pending.aggregate(purchases=Count("pk", filter=Q(direction=PURCHASES)),
                                sales=Count("pk", filter=Q(direction=SALES)))
     direction = _direction(request) or (SALES if counts["purchases"] == 0 and counts["sales"] else PURCHASES)
-    found = search(pending.filter(direction=direction), request.GET.get("q"))
+    found = search_invoices(pending.filter(direction=direction), request.GET.get("q"))
     show = request.GET.get("show", "")
     if show in QUEUE_FILTERS:
         found = found.filter(QUEUE_FILTERS[show])
@@ -332,7 +319,7 @@ def filtered_invoices(request, folder_access, today):
     direction = _direction(request)
     if direction:
         found = found.filter(direction=direction)
-    found = search(found, request.GET.get("q"))
+    found = search_invoices(found, request.GET.get("q"))
     for param, lookup in (("from", "issue_date__gte"), ("to", "issue_date__lte")):
         value = request.GET.get(param)
         if value:

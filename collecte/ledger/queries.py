@@ -1,0 +1,66 @@
+"""Reads of the ledger that the web views and the API share (the state changes are in actions.py)."""
+from __future__ import annotations
+
+import zoneinfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from collecte.tenancy import access
+
+from .forecast import Movement, weekly_forecast
+from .models import ForecastEntry, Invoice
+
+
+def folder_today(folder):
+    """'Today' in the folder's time zone: what is overdue depends on it."""
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(folder.timezone or "Europe/Paris")).date()
+
+
+def search_invoices(invoices, q):
+    """Invoices whose number or counterparty (linked, or as read) contains `q`."""
+    q = (q or "").strip()
+    if not q:
+        return invoices
+    return invoices.filter(Q(number__icontains=q) | Q(counterparty__name__icontains=q)
+                           | Q(counterparty_read__name__icontains=q))
+
+
+def folder_forecast(folder_access):
+    """The forecast from the open entries of the invoices this user sees, in the folder's currency, from the
+    balances of its bank accounts in that currency (None when it has none with a balance yet)."""
+    folder = folder_access.folder
+    balances = [a.balance for a in folder.bank_accounts.filter(currency=folder.base_currency, balance__isnull=False)]
+    opening_balance = sum(balances) if balances else None
+    entries = (ForecastEntry.objects.filter(folder=folder, status=ForecastEntry.Status.OPEN,
+                                            invoice__in=access.visible_invoices(folder_access).values("pk"))
+               .values_list("expected_date", "amount", "currency"))
+    return weekly_forecast([Movement(*row) for row in entries], folder_today(folder), folder.base_currency,
+                           opening_balance)
+
+
+def attach_candidates(folder_access, direction):
+    """The invoices a dropped file may go to: the user's, of that direction, with a number and no document yet."""
+    from .attach import Candidate
+
+    found = (access.visible_invoices(folder_access).filter(direction=direction).exclude(number="")
+             .exclude(status=Invoice.Status.REJECTED).filter(document__isnull=True).values_list("pk", "number"))
+    return [Candidate(pk, number) for pk, number in found]
+
+
+def store_and_propose(folder_access, direction, files):
+    """Keep each dropped file as a document of the folder, then propose an invoice for each (by the number in its
+    name, else in its text). `files`: (filename, bytes). Returns ([(document, proposal)], [(filename, refusal)])."""
+    from collecte.intake.actions import IntakeError, store_attachment
+
+    from .attach import pdf_text, propose
+
+    stored, refused = [], []
+    for filename, content in files:
+        try:
+            stored.append((store_attachment(folder_access, direction, filename, content), content))
+        except IntakeError as error:
+            refused.append((filename, error.message))
+    proposals = propose([(d.filename, pdf_text(c) if d.content_type == "application/pdf" else "")
+                         for d, c in stored], attach_candidates(folder_access, direction))
+    return [(document, proposal) for (document, _content), proposal in zip(stored, proposals)], refused
