@@ -22,6 +22,7 @@ class Counterparty(models.Model):
     email = models.EmailField(_("email"), blank=True)
     is_supplier = models.BooleanField(default=False)
     is_customer = models.BooleanField(default=False)
+    account_number = models.CharField(_("compte auxiliaire"), max_length=20, blank=True)  # 401DUPONT / 411MOREAU
     einvoicing_refused = models.BooleanField(_("refus de la dématérialisation"), default=False)
     # The folder users who follow this customer: with the folder's access restriction on, the only non-admin users
     # who see its receivables.
@@ -68,6 +69,7 @@ class Invoice(models.Model):
         OCR = "ocr", _("OCR")
         MANUAL = "manual", _("Saisie manuelle")
         IMPORT = "import", _("Import CSV/XLSX")
+        EXPENSE = "expense", _("Note de frais")
         NONE = "", _("Non lu")
 
     class Duplicate(models.TextChoices):
@@ -93,6 +95,8 @@ class Invoice(models.Model):
     total_tax = models.DecimalField(_("TVA"), max_digits=14, decimal_places=2, null=True, blank=True)
     total_incl_tax = models.DecimalField(_("total TTC"), max_digits=14, decimal_places=2, null=True, blank=True)
     amount_paid = models.DecimalField(_("montant réglé"), max_digits=14, decimal_places=2, default=0)
+    paid_date = models.DateField(_("date de paiement"), null=True, blank=True)  # when it became fully paid
+    account = models.CharField(_("compte de charge ou de produit"), max_length=20, blank=True)
     issue_date = models.DateField(_("date de facture"), null=True, blank=True)
     due_date = models.DateField(_("date d'échéance"), null=True, blank=True)
     document = models.ForeignKey("intake.Document", null=True, blank=True, on_delete=models.SET_NULL,
@@ -188,6 +192,8 @@ class InvoiceEvent(models.Model):
         DUPLICATE_REPLACED = "duplicate_replaced", _("Document de la facture remplacé")
         DUPLICATE_KEPT = "duplicate_kept", _("Conservée malgré le doublon")
         DOCUMENT_ATTACHED = "document_attached", _("Document joint")
+        RECONCILED = "reconciled", _("Rapprochée d'un mouvement bancaire")
+        UNRECONCILED = "unreconciled", _("Rapprochement annulé")
 
     folder = models.ForeignKey("tenancy.ClientFolder", on_delete=models.CASCADE, related_name="+")
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
@@ -274,6 +280,11 @@ class BankTransaction(models.Model):
     """One booked line of a statement. `bank_id` (the bank's own id, or a hash of the line) is unique per account:
     the same statement, or overlapping periods, imported twice create nothing twice."""
 
+    class Status(models.TextChoices):
+        OPEN = "open", _("À rapprocher")
+        RECONCILED = "reconciled", _("Rapprochée")
+        IGNORED = "ignored", _("Sans facture")
+
     folder = models.ForeignKey("tenancy.ClientFolder", on_delete=models.CASCADE, related_name="bank_transactions")
     account = models.ForeignKey(BankAccount, on_delete=models.CASCADE, related_name="transactions")
     statement = models.ForeignKey(StatementImport, null=True, blank=True, on_delete=models.SET_NULL,
@@ -287,11 +298,66 @@ class BankTransaction(models.Model):
     counterparty_name = models.CharField(max_length=200, blank=True)
     counterparty_iban = models.CharField(max_length=34, blank=True)
     reference = models.CharField(max_length=140, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    # Suggestions a person turned down, as sorted lists of invoice ids: never proposed again for this line.
+    rejected = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-booking_date", "-pk"]
         constraints = [models.UniqueConstraint(fields=["account", "bank_id"], name="one_transaction_per_bank_id")]
-        indexes = [models.Index(fields=["account", "-booking_date"], name="transaction_account_date")]
+        indexes = [models.Index(fields=["account", "-booking_date"], name="transaction_account_date"),
+                   models.Index(fields=["folder", "status", "-booking_date"], name="transaction_folder_status")]
 
     def __str__(self):
         return f"{self.booking_date} {self.amount} {self.label[:30]}"
+
+
+class Reconciliation(models.Model):
+    """A bank transaction settling (part of) an invoice ("rapprochement"). One transaction may settle several
+    invoices and one invoice may be paid by several transactions. `amount` is what this transaction applies to the
+    invoice's open amount, always positive; a credit note offsetting invoices in the same transfer has its own row.
+    Undoing deletes the rows of a transaction (the invoices' events keep the history)."""
+
+    folder = models.ForeignKey("tenancy.ClientFolder", on_delete=models.CASCADE, related_name="+")
+    transaction = models.ForeignKey(BankTransaction, on_delete=models.CASCADE, related_name="reconciliations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reconciliations")
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
+    automatic = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["transaction", "invoice"], name="one_reconciliation_per_pair")]
+
+    def __str__(self):
+        return f"{self.transaction_id} -> {self.invoice_id}: {self.amount}"
+
+
+class LedgerAccount(models.Model):
+    """One account of the folder's chart ("plan comptable"), seeded from accounting.default_chart() and edited by
+    folder admins. Counterparty sub-accounts (401…/411…) live on the counterparty, not here."""
+
+    class Kind(models.TextChoices):
+        SUPPLIER = "supplier", _("Fournisseurs (collectif)")
+        CUSTOMER = "customer", _("Clients (collectif)")
+        EXPENSE = "expense", _("Charge")
+        REVENUE = "revenue", _("Produit")
+        VAT_DEDUCTIBLE = "vat_deductible", _("TVA déductible")
+        VAT_COLLECTED = "vat_collected", _("TVA collectée")
+        BANK = "bank", _("Banque")
+        OTHER = "other", _("Autre")
+
+    folder = models.ForeignKey("tenancy.ClientFolder", on_delete=models.CASCADE, related_name="ledger_accounts")
+    number = models.CharField(_("numéro"), max_length=20)
+    label = models.CharField(_("intitulé"), max_length=120)
+    kind = models.CharField(_("nature"), max_length=16, choices=Kind.choices)
+    vat_rate = models.DecimalField(_("taux de TVA"), max_digits=5, decimal_places=2, null=True, blank=True)
+    is_default = models.BooleanField(_("compte par défaut"), default=False)  # the one proposed for its kind
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["folder", "number"], name="one_account_number_per_folder")]
+
+    def __str__(self):
+        return f"{self.number} {self.label}"

@@ -102,6 +102,10 @@ class ClientFolder(models.Model):
         _("restreindre l'accès aux créances"), default=False,
         help_text=_("Les utilisateurs qui ne sont pas administrateurs ne voient que les factures de vente des clients "
                     "qui leur sont assignés ; ils peuvent toujours importer et valider toute facture."))
+    auto_reconcile = models.BooleanField(
+        _("rapprochement automatique"), default=False,
+        help_text=_("Les mouvements bancaires qui ne correspondent sans ambiguïté qu'à une facture (numéro cité et "
+                    "montant exact, ou IBAN et montant) sont rapprochés dès l'import ; tout reste annulable."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
