@@ -1,14 +1,17 @@
 """Bank accounts and statement imports: the edge around the pure parsers of collecte.ledger.statements."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .errors import LedgerError
 from .models import BankAccount, BankTransaction, StatementImport
-from .statements import StatementError, detect_format, parse_statement
+from .statements import CsvMapping, StatementError, detect_format, guess_csv_mapping, parse_statement
 
 CHUNK = 2000
+AUTO_INLINE = 500  # a statement with more new lines is reconciled automatically by the worker, not in the request
 
 
 def clean_iban(raw: str) -> str:
@@ -34,11 +37,17 @@ def import_statement(account: BankAccount, data: bytes, filename: str, user=None
     """Read the file and keep every booked line not already there (by the bank's id, or the line's hash): a
     statement imported twice, or two statements that overlap, never create a transaction twice. A file we cannot
     read raises LedgerError with the parser's sentence (naming the line or element)."""
+    given = mapping
     try:
         file_format = detect_format(data, filename)
+        if file_format == "csv":
+            mapping = _csv_mapping(account, data, mapping)
         statement = parse_statement(data, filename, mapping)
     except StatementError as error:
         raise LedgerError(error.message, "unreadable_statement", "file") from None
+    if file_format == "csv" and given is not None and asdict(given) != account.csv_mapping:
+        account.csv_mapping = asdict(given)  # a person's mapping that read the file: kept for the next statements
+        account.save(update_fields=["csv_mapping"])
     if statement.account_iban and statement.account_iban != account.iban:
         raise LedgerError(_("Ce relevé est celui du compte %(other)s, pas de %(iban)s : importez-le dans le bon "
                             "compte.") % {"other": statement.account_iban, "iban": account.iban},
@@ -57,7 +66,38 @@ def import_statement(account: BankAccount, data: bytes, filename: str, user=None
         record.already_there = len(statement.transactions) - record.created
         record.save(update_fields=["created", "already_there"])
         _update_balance(account, statement)
+        if account.folder.auto_reconcile and record.created:
+            _reconcile_new_lines(record)
     return record
+
+
+def _reconcile_new_lines(record):
+    from .reconcile import auto_reconcile_statement
+    from .tasks import auto_reconcile_task
+
+    if record.created > AUTO_INLINE:
+        transaction.on_commit(lambda: auto_reconcile_task(record.pk))
+        return
+    record.auto_reconciled = auto_reconcile_statement(record).reconciled
+    record.save(update_fields=["auto_reconciled"])
+
+
+def _csv_mapping(account, data, given: CsvMapping | None) -> CsvMapping:
+    """The mapping a person gives now (saved on the account for the next statements), else the saved one, else a
+    guess from the header. None of them: the person is asked which column holds what (`csv_mapping_needed`)."""
+    if given is not None:
+        return given
+    if account.csv_mapping:
+        try:
+            return CsvMapping(**account.csv_mapping)
+        except TypeError:  # saved by an older release with other fields: guess instead
+            pass
+    guessed = guess_csv_mapping(data)
+    if guessed is None:
+        raise LedgerError(_("Les colonnes de ce CSV ne sont pas reconnues : indiquez quelle colonne contient la date, "
+                            "le libellé et le montant (ou le débit et le crédit). Ce choix est gardé pour les "
+                            "prochains relevés de ce compte."), "csv_mapping_needed", "file")
+    return guessed
 
 
 def _store_new(account, record, transactions) -> int:

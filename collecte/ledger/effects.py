@@ -10,10 +10,19 @@ from typing import Callable
 
 from . import forecast
 
-# The treasury forecast ("opérations engagées") is the first effect. Reconciliation and customer figures come next.
+# The treasury forecast ("opérations engagées") follows every change, including the payments reconciliation applies
+# (reconcile.py calls invoice_changed). Customer figures are computed from the invoices when read: nothing to keep.
 ON_VALIDATED: list[Callable] = [forecast.sync_entry]  # effect(invoice, user)
 ON_CHANGED: list[Callable] = [forecast.sync_entry]  # effect(invoice, user, changes): {"field": [before, after]}
-ON_REMOVED: list[Callable] = [forecast.remove_entry]  # effect(invoice, user): before the row is deleted
+
+
+def _release_transactions(invoice, user):
+    from .reconcile import release_transactions  # reconcile calls invoice_changed: imported when first needed
+
+    release_transactions(invoice, user)
+
+
+ON_REMOVED: list[Callable] = [forecast.remove_entry, _release_transactions]  # effect(invoice, user): before deletion
 
 
 def invoice_validated(invoice, user) -> None:

@@ -246,6 +246,7 @@ class BankAccount(models.Model):
     currency = models.CharField(_("devise"), max_length=3, default="EUR")
     balance = models.DecimalField(_("solde"), max_digits=14, decimal_places=2, null=True, blank=True)
     balance_date = models.DateField(_("solde au"), null=True, blank=True)
+    csv_mapping = models.JSONField(default=dict, blank=True)  # statements.CsvMapping fields, saved by a person
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -267,6 +268,7 @@ class StatementImport(models.Model):
     period_end = models.DateField(null=True, blank=True)
     created = models.PositiveIntegerField(default=0)
     already_there = models.PositiveIntegerField(default=0)
+    auto_reconciled = models.PositiveIntegerField(null=True, blank=True)  # None: not run (setting off, or queued)
     warnings = models.JSONField(default=list, blank=True)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")

@@ -75,6 +75,16 @@ def _split(line: str, delimiter: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter), [])
 
 
+def csv_preview(data: bytes, skip_lines: int = 0, rows: int = 3) -> tuple[str, list[str], list[list[str]]]:
+    """(delimiter, header cells, a few rows) of the first non-blank line after `skip_lines`: what a person sees to
+    say which column holds what."""
+    lines = [line for line in _decode(data).split("\n")[max(skip_lines, 0):] if line.strip()]
+    if not lines:
+        return ";", [], []
+    delimiter = _sniff(lines[0])
+    return delimiter, _split(lines[0], delimiter), [_split(line, delimiter) for line in lines[1:rows + 1]]
+
+
 # --- reading with a mapping -----------------------------------------------------------------------------------
 
 def parse_csv(data: bytes, mapping: CsvMapping) -> Statement:
