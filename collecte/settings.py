@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "collecte.tenancy",
     "collecte.intake",
     "collecte.ledger",
+    "collecte.expenses",
     "collecte.outbound",
     "collecte.web",
     "collecte.api",

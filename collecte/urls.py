@@ -4,9 +4,11 @@ from django.urls import include, path
 
 from collecte.accounts import views as accounts
 from collecte.api.urls import api
-from collecte.web.views import (banking, counterparties, documents, firm, folders, forecast, health, invitations,
-                                invoice_entry, invoices, members, messages, outbox, wizard)
+from collecte.web.views import (analytics, banking, counterparties, documents, firm, folders, forecast, health,
+                                invitations, invoice_entry, invoices, members, messages, outbox, reconciliation, wizard)
 from collecte.web.views import imap as imap_views
+from collecte.web.views import expenses as expense_views
+from collecte.web.views import accounting as accounting_views
 
 auth_patterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
@@ -58,8 +60,24 @@ web_patterns = [
     path("folders/<int:folder_id>/invoices/attach/", invoice_entry.invoice_attach, name="invoice-attach"),
     path("folders/<int:folder_id>/counterparties/", counterparties.counterparty_list, name="counterparty-list"),
     path("folders/<int:folder_id>/forecast/", forecast.forecast_page, name="folder-forecast"),
+    path("folders/<int:folder_id>/accounting/", accounting_views.accounting_page, name="folder-accounting"),
+    path("folders/<int:folder_id>/accounts/", accounting_views.ledger_accounts, name="ledger-accounts"),
+    path("ledger-accounts/<int:account_id>/edit/", accounting_views.ledger_account_edit, name="ledger-account-edit"),
+    path("ledger-accounts/<int:account_id>/delete/", accounting_views.ledger_account_delete,
+         name="ledger-account-delete"),
+    path("counterparties/<int:counterparty_id>/account/", accounting_views.counterparty_account,
+         name="counterparty-account"),
     path("folders/<int:folder_id>/bank/", banking.bank_accounts, name="bank-accounts"),
     path("bank-accounts/<int:account_id>/", banking.bank_account, name="bank-account"),
+    path("folders/<int:folder_id>/reconciliation/", reconciliation.reconciliation, name="reconciliation"),
+    path("folders/<int:folder_id>/analytics/", analytics.analytics_page, name="analytics"),
+    path("folders/<int:folder_id>/customers/", analytics.customer_list, name="customer-list"),
+    path("bank-transactions/<int:transaction_id>/reconcile/", reconciliation.reconcile_transaction,
+         name="reconcile-transaction"),
+    path("bank-transactions/<int:transaction_id>/turn-down/", reconciliation.turn_down_suggestion,
+         name="turn-down-suggestion"),
+    path("bank-transactions/<int:transaction_id>/set-aside/", reconciliation.set_aside, name="set-aside-transaction"),
+    path("bank-transactions/<int:transaction_id>/undo/", reconciliation.undo, name="undo-reconciliation"),
     path("folders/<int:folder_id>/counterparties/options/", invoices.counterparty_options,
          name="counterparty-options"),
     path("counterparties/<int:counterparty_id>/", counterparties.counterparty_detail, name="counterparty-detail"),
@@ -68,6 +86,19 @@ web_patterns = [
     path("invoices/<int:invoice_id>/delete/", invoices.invoice_delete, name="invoice-delete"),
     path("invoices/<int:invoice_id>/reopen/", invoices.invoice_reopen, name="invoice-reopen"),
     path("documents/<int:document_id>/pages/<int:number>.png", invoices.document_page, name="document-page"),
+    path("folders/<int:folder_id>/expenses/", expense_views.expense_home, name="expenses"),
+    path("folders/<int:folder_id>/expenses/upload/", expense_views.expense_upload, name="expense-upload"),
+    path("folders/<int:folder_id>/expenses/reports/new/", expense_views.expense_report_create,
+         name="expense-report-create"),
+    path("expense-receipts/<int:receipt_id>/edit/", expense_views.expense_receipt_edit, name="expense-receipt-edit"),
+    path("expense-reports/<int:report_id>/", expense_views.expense_report, name="expense-report"),
+    path("expense-reports/<int:report_id>/edit/", expense_views.expense_report_edit, name="expense-report-edit"),
+    path("expense-reports/<int:report_id>/receipts/", expense_views.expense_report_receipts,
+         name="expense-report-receipts"),
+    path("expense-reports/<int:report_id>/submit/", expense_views.expense_report_submit,
+         name="expense-report-submit"),
+    path("expense-reports/<int:report_id>/decide/", expense_views.expense_report_decide,
+         name="expense-report-decide"),
     path("folders/<int:folder_id>/imap/", imap_views.imap_list, name="imap-list"),
     path("folders/<int:folder_id>/imap/add/", imap_views.imap_add, name="imap-add"),
     path("folders/<int:folder_id>/imap/<int:mailbox_id>/", imap_views.imap_edit, name="imap-edit"),

@@ -4,13 +4,17 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema, Status
+import json
+from dataclasses import fields
+
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from collecte.ledger import banking
+from collecte.ledger.statements import CsvMapping
 from collecte.tenancy import access
 
-from .errors import ErrorOut, not_found
+from .errors import ApiError, ErrorOut, not_found
 from .invoices import ledger_errors
 
 router = Router(tags=["bank"])
@@ -40,6 +44,7 @@ class ImportOut(Schema):
     period_end: date | None
     created: int
     already_there: int
+    auto_reconciled: int | None
     warnings: list[str]
     imported_at: datetime
 
@@ -95,14 +100,41 @@ def add_account(request, folder_id: int, payload: AccountIn):
 @router.post("/bank-accounts/{account_id}/statements", response={201: ImportOut, **ERRORS, 409: ErrorOut,
                                                                   422: ErrorOut},
              summary="Importer un relevé")
-def import_statement(request, account_id: int, file: File[UploadedFile]):
-    """Multipart `file`: CAMT.053, OFX or CSV (columns guessed from the header). Lines already imported (same bank
-    id, or same line) are counted in `already_there`, never created twice. An unreadable file → 422
-    `unreadable_statement` with a sentence naming the line or element; another account's statement → 409."""
+def import_statement(request, account_id: int, file: File[UploadedFile], mapping: Form[str] = ""):
+    """Multipart `file`: CAMT.053, OFX or CSV. A CSV is read with `mapping` when given (JSON: which header holds
+    `date`, `label`, `amount` or `debit` and `credit`, optionally `value_date`, `counterparty`, `reference`,
+    `delimiter`, `date_format` (strftime, default %d/%m/%Y), `decimal_comma` (default true), `skip_lines`), which is
+    then saved for the account; else with the saved one; else the columns are guessed from the header, and 422
+    `csv_mapping_needed` when they cannot be. Lines already imported (same bank id, or same line) are counted in
+    `already_there`, never created twice. An unreadable file → 422 `unreadable_statement` with a sentence naming
+    the line or element; another account's statement → 409. With the folder's automatic reconciliation on,
+    `auto_reconciled` says how many lines were reconciled (null when a large statement is left to the worker)."""
     _reach, account = _account(request, account_id)
     with ledger_errors():
-        record = banking.import_statement(account, file.read(), file.name, request.auth)
+        record = banking.import_statement(account, file.read(), file.name, request.auth,
+                                          mapping=_mapping(mapping, account.currency) if mapping else None)
     return Status(201, record)
+
+
+def _mapping(raw: str, currency: str) -> CsvMapping:
+    try:
+        given = json.loads(raw)
+        allowed = {f.name for f in fields(CsvMapping)}
+        if not isinstance(given, dict) or not set(given) <= allowed:
+            raise ValueError(sorted(set(given) - allowed) if isinstance(given, dict) else "not an object")
+        return CsvMapping(**{"currency": currency, **given})
+    except (ValueError, TypeError) as error:
+        raise ApiError(422, _("Correspondance de colonnes invalide : un objet JSON avec date, label et amount (ou "
+                              "debit et credit) est attendu (%(error)s).") % {"error": error}, "invalid_mapping") \
+            from None
+
+
+@router.get("/bank-accounts/{account_id}/csv-mapping", response={200: dict, **ERRORS},
+            summary="Colonnes CSV enregistrées pour ce compte")
+def csv_mapping(request, account_id: int):
+    """The CSV mapping saved by the last import that gave one (empty object when none)."""
+    _reach, account = _account(request, account_id)
+    return account.csv_mapping or {}
 
 
 @router.get("/bank-accounts/{account_id}/transactions", response={200: TransactionPage, **ERRORS},

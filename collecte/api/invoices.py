@@ -60,6 +60,7 @@ class InvoiceOut(Schema):
     total_tax: Decimal | None
     total_incl_tax: Decimal | None
     amount_paid: Decimal
+    account: str = Field(description="expense (6…) or revenue (7…) account of the folder's chart; '' = its default")
     issue_date: date | None
     due_date: date | None
     document_id: int | None
@@ -96,6 +97,7 @@ def invoice_out(invoice):
         "counterparty_read": invoice.counterparty_read or {}, "currency": invoice.currency,
         "total_excl_tax": invoice.total_excl_tax, "total_tax": invoice.total_tax,
         "total_incl_tax": invoice.total_incl_tax, "amount_paid": invoice.amount_paid,
+        "account": invoice.account,
         "issue_date": invoice.issue_date, "due_date": invoice.due_date, "document_id": invoice.document_id,
         "linked_document_ids": [d.pk for d in invoice.linked_documents.all()], "source": invoice.source,
         "confidence": invoice.confidence, "warnings": invoice.warnings or [], "duplicate": invoice.duplicate,
@@ -155,6 +157,7 @@ class InvoiceChanges(Schema):
     total_incl_tax: str | None = Field(None, max_length=30)
     issue_date: str | None = Field(None, max_length=10, description="YYYY-MM-DD or DD/MM/YYYY")
     due_date: str | None = Field(None, max_length=10)
+    account: str | None = Field(None, max_length=20, description="an account of the folder's chart (422 otherwise)")
 
 
 @router.patch("/invoices/{invoice_id}", response={200: InvoiceOut, **WRITE_ERRORS}, summary="Modifier une facture")

@@ -2,7 +2,9 @@
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 
-from . import banking, documents, folders, forecast, invitations, invoices, members, messages
+from . import banking, documents, expenses, folders, forecast, invitations, invoices, members, messages
+from . import analytics, reconciliation
+from . import accounting
 from .auth import API_AUTH
 from .errors import ErrorOut, install_error_handlers, not_found
 
@@ -20,6 +22,10 @@ api.add_router("", documents.router)
 api.add_router("", invoices.router)
 api.add_router("", forecast.router)
 api.add_router("", banking.router)
+api.add_router("", expenses.router)
+api.add_router("", reconciliation.router)
+api.add_router("", analytics.router)
+api.add_router("", accounting.router)
 
 # Unknown addresses under /api/v1/ answer in JSON like every other error, not with the HTML 404 page.
 # Django tries URL patterns in order, so this router must stay the last one added.

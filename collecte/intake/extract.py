@@ -75,11 +75,14 @@ def extract_document(document_id):
         updated = Document.objects.filter(pk=document_id, status=Document.Status.TO_EXTRACT).update(
             extraction=result, extracted_at=timezone.now(), status=Document.Status.EXTRACTED)
         if updated:
-            # The pending invoice of the review queue, duplicates flagged as early as this.
+            # An employee's receipt (personal address, expense upload) joins their expenses; anything else is the
+            # pending invoice of the review queue, duplicates flagged as early as this.
+            from collecte.expenses.actions import receipt_from_document
             from collecte.ledger.actions import invoice_from_document
 
             document.extraction, document.status = result, Document.Status.EXTRACTED
-            invoice_from_document(document)
+            if receipt_from_document(document) is None:
+                invoice_from_document(document)
     return result if updated else None
 
 

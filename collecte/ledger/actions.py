@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 AMOUNTS = ("total_excl_tax", "total_tax", "total_incl_tax")
 DATES = ("issue_date", "due_date")
 EDITABLE = ("kind", "number", "currency", *AMOUNTS, *DATES, "counterparty_id", "counterparty_name",
-            "counterparty_vat_id")
+            "counterparty_vat_id", "account")
 MAX_AMOUNT = Decimal("1000000000000")  # the columns hold 14 digits, 2 of them decimals
 KEY_FIELDS = ("invoice_number", "issue_date", "total_incl_tax")  # the confidence shown in the queue
 
@@ -257,6 +257,8 @@ def _parse(name, value):
         return int(value)
     if name == "number":
         return value[:100]
+    if name == "account":
+        return re.sub(r"\s", "", value).upper()  # checked against the folder's chart in _apply_account
     return value
 
 
@@ -307,6 +309,7 @@ def _apply_changes(invoice, typed, counterparties):
             diff[name] = [_json(getattr(invoice, name)), _json(typed[name])]
             setattr(invoice, name, typed[name])
     _apply_counterparty(invoice, typed, diff, counterparties)
+    _apply_account(invoice, typed, diff)
     if invoice.is_validated:
         if "kind" in diff:
             raise LedgerError(_("Le type d'une facture validée ne change plus : supprimez-la et importez à nouveau "
@@ -317,6 +320,17 @@ def _apply_changes(invoice, typed, counterparties):
             raise LedgerError(_("Une facture validée garde ses champs obligatoires : %(fields)s.")
                               % {"fields": labels}, "missing_fields", missing[0])
     return diff
+
+
+def _apply_account(invoice, typed, diff):
+    """The expense or revenue account: one of the folder's chart ("" goes back to the chart's default)."""
+    if "account" not in typed or (typed["account"] or "") == invoice.account:
+        return
+    from .exports import check_invoice_account
+
+    account = check_invoice_account(invoice.folder, invoice.direction, typed["account"]) if typed["account"] else ""
+    diff["account"] = [invoice.account, account]
+    invoice.account = account
 
 
 def _apply_counterparty(invoice, typed, diff, counterparties=None):
@@ -535,6 +549,10 @@ def create_invoice(folder, direction, user, values: dict, member=None, source=In
     elif name:
         invoice.counterparty_read = {k: v for k, v in (("name", name), ("vat_id", compact_id(vat_id))) if v}
         invoice.counterparty = find_counterparty(folder, name=name, vat_id=vat_id)
+    if typed.get("account"):
+        from .exports import check_invoice_account
+
+        invoice.account = check_invoice_account(folder, direction, typed["account"])
     invoice.confidence = 1.0
     invoice.save()
     action = InvoiceEvent.Action.IMPORTED if source == Invoice.Source.IMPORT else InvoiceEvent.Action.CREATED

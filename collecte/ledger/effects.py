@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import forecast
+from . import exports, forecast
+
+
+def _follow_total(invoice, user, changes):
+    from .reconcile import follow_total  # reconcile calls invoice_changed: imported when first needed
+
+    follow_total(invoice, user, changes)
+
 
 # The treasury forecast ("opérations engagées") follows every change, including the payments reconciliation applies
-# (reconcile.py calls invoice_changed). Customer figures are computed from the invoices when read: nothing to keep.
-ON_VALIDATED: list[Callable] = [forecast.sync_entry]  # effect(invoice, user)
-ON_CHANGED: list[Callable] = [forecast.sync_entry]  # effect(invoice, user, changes): {"field": [before, after]}
+# (reconcile.py calls invoice_changed), after the paid status follows a corrected total. Customer figures are
+# computed from the invoices when read: nothing to keep. The supplier memory remembers the expense/revenue account
+# chosen, to propose it for the next invoice.
+ON_VALIDATED: list[Callable] = [forecast.sync_entry, exports.remember_validated]  # effect(invoice, user)
+# effect(invoice, user, changes): {"field": [before, after]}
+ON_CHANGED: list[Callable] = [_follow_total, forecast.sync_entry, exports.remember_changed]
 
 
 def _release_transactions(invoice, user):

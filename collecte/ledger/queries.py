@@ -1,7 +1,9 @@
 """Reads of the ledger that the web views and the API share (the state changes are in actions.py)."""
 from __future__ import annotations
 
+import re
 import zoneinfo
+from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
@@ -64,3 +66,57 @@ def store_and_propose(folder_access, direction, files):
     proposals = propose([(d.filename, pdf_text(c) if d.content_type == "application/pdf" else "")
                          for d, c in stored], attach_candidates(folder_access, direction))
     return [(document, proposal) for (document, _content), proposal in zip(stored, proposals)], refused
+
+
+# --- reconciliation ("rapprochement") -------------------------------------------------------------------------------
+
+@dataclass
+class Proposal:
+    """A suggestion as the screen and the API show it: the invoices with what each would settle."""
+
+    suggestion: object
+    lines: list  # [(invoice, amount applied)]
+
+    @property
+    def key(self):
+        return ",".join(str(i) for i in sorted(self.suggestion.invoice_ids))
+
+
+def bank_transactions(folder_access, status="open", account_id=None):
+    from .models import BankTransaction
+
+    rows = BankTransaction.objects.filter(folder=folder_access.folder, status=status).select_related("account")
+    if account_id:
+        rows = rows.filter(account_id=account_id)
+    return rows.order_by("booking_date", "pk") if status == "open" else rows.order_by("-booking_date", "-pk")
+
+
+def proposals_for(folder_access, transactions, limit=5) -> dict[int, list[Proposal]]:
+    """Suggestions for each open transaction of a page, from the open invoices this user sees (one matcher per
+    currency, one query for the invoices shown)."""
+    from .reconcile import applied, open_invoices, open_items, suggestions_for
+    from .matching import Matcher
+
+    visible = access.visible_invoices(folder_access).values("pk")
+    matchers, found = {}, {}
+    for tx in transactions:
+        if tx.currency not in matchers:
+            invoices = open_invoices(folder_access.folder.pk, tx.currency).filter(pk__in=visible)
+            matchers[tx.currency] = Matcher(open_items(invoices))
+        found[tx.pk] = suggestions_for(tx, matchers[tx.currency], limit)
+    ids = {i for suggestions in found.values() for s in suggestions for i in s.invoice_ids}
+    invoices = Invoice.objects.select_related("counterparty").in_bulk(ids)
+    return {tx_id: [Proposal(s, [(invoices[i], a) for i, a in sorted(applied(s).items())]) for s in suggestions]
+            for tx_id, suggestions in found.items()}
+
+
+def open_invoices_by_number(folder_access, numbers: str, currency):
+    """The open invoices a person names by number (several separated by commas, semicolons or lines)."""
+    from .attach import number_key
+    from .reconcile import open_invoices
+
+    keys = {number_key(n) for n in re.split(r"[,;\n]+", numbers or "") if n.strip()} - {""}
+    if not keys:
+        return []
+    return list(open_invoices(folder_access.folder.pk, currency).filter(
+        number_key__in=keys, pk__in=access.visible_invoices(folder_access).values("pk")).order_by("due_date", "pk"))

@@ -100,7 +100,9 @@ def _clean_allocations(allocations) -> dict[int, Decimal]:
 
 def _invoices_to_settle(tx, allocations, invoices) -> list[Invoice]:
     """The invoices, locked, from what the caller may see: all must be open, of the folder and its currency."""
-    found = {i.pk: i for i in invoices.select_for_update().filter(pk__in=list(allocations), folder_id=tx.folder_id)}
+    # Locked in id order, so two reconciliations sharing invoices cannot wait on each other (deadlock).
+    found = {i.pk: i for i in invoices.select_for_update().filter(pk__in=list(allocations), folder_id=tx.folder_id)
+             .order_by("pk")}
     if set(found) != set(allocations):
         raise LedgerError(_("Une des factures n'existe pas dans ce dossier."), "invalid_invoice", "allocations",
                           status=404)
@@ -254,6 +256,22 @@ def auto_reconcile_statement(record) -> AutoResult:
     if not account.folder.auto_reconcile:
         return AutoResult()
     return auto_reconcile(BankTransaction.objects.filter(statement=record), account.folder_id, account.currency)
+
+
+def follow_total(invoice, user=None, changes=None) -> None:
+    """Effect of invoice_changed, first in the list: a paid or partly paid invoice whose total a person corrects is
+    paid, partly paid or owed again according to what the bank already settled."""
+    if "total_incl_tax" not in (changes or {}) or not invoice.is_validated or invoice.total_incl_tax is None:
+        return
+    if not invoice.amount_paid:
+        return
+    last = (Reconciliation.objects.filter(invoice=invoice).order_by("-transaction__booking_date")
+            .values_list("transaction__booking_date", flat=True).first())
+    status, paid_date = _status_after(invoice, last)
+    if (status, paid_date) != (invoice.status, invoice.paid_date):
+        changes["status"] = [invoice.status, status]
+        invoice.status, invoice.paid_date = status, paid_date
+        Invoice.objects.filter(pk=invoice.pk).update(status=status, paid_date=paid_date)
 
 
 # --- the invoice leaves the ledger ----------------------------------------------------------------------------------

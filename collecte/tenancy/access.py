@@ -48,6 +48,11 @@ class FolderAccess:
         return self.can_see_all_documents
 
     @property
+    def can_create_expense_reports(self):
+        """Only a folder user has receipts of their own (firm staff without a member row have none)."""
+        return self.member is not None and may_create_expense_reports(self.member)
+
+    @property
     def role_label(self):
         if self.firm_membership:
             return self.firm_membership.get_role_display()
@@ -342,3 +347,82 @@ def get_bank_account_for_user(user, account_id):
         raise Http404("No such bank account")
     folder_access_ = get_bank_access(user, folder_id)
     return folder_access_, BankAccount.objects.get(pk=account_id)
+
+
+def get_bank_transaction_for_user(user, transaction_id):
+    """(access, transaction) for reconciling: whoever sees the folder's bank (approvers, admins, firm staff)."""
+    from collecte.ledger.models import BankTransaction
+
+    folder_id = BankTransaction.objects.filter(pk=transaction_id).values_list("folder_id", flat=True).first()
+    if folder_id is None:
+        raise Http404("No such bank transaction")
+    folder_access_ = get_bank_access(user, folder_id)
+    return folder_access_, BankTransaction.objects.select_related("account").get(pk=transaction_id)
+
+
+# --- expense reports: an employee's receipts and reports, decided by an approver -------------------------------
+
+def may_create_expense_reports(member):
+    """Folder admins and approvers for themselves; a standard user when allowed to (`can_self_submit_expenses`).
+    Anyone else's receipts stay purchase invoices waiting for review, as before expense reports existed."""
+    if member is None or not member.is_active:
+        return False
+    return member.can_self_submit_expenses or member.role in (FolderMember.Role.ADMIN, FolderMember.Role.APPROVER)
+
+
+def get_expense_access(user, folder_id, create=False):
+    """The folder's expenses page: every folder user (404 for outsiders); `create` (upload a receipt, create a
+    report) needs the right to create expense reports: 403 otherwise."""
+    folder_access_ = get_folder_access(user, folder_id)
+    if create and not folder_access_.can_create_expense_reports:
+        raise PermissionDenied("Creating expense reports is not allowed for this user")
+    return folder_access_
+
+
+def _own_expenses(folder_access_, rows):
+    if folder_access_.can_approve_expenses:
+        return rows
+    if folder_access_.member is None:
+        return rows.none()
+    return rows.filter(member=folder_access_.member)
+
+
+def visible_expense_receipts(folder_access_):
+    """All of the folder's receipts for approvers, admins and firm staff; a standard user's own otherwise."""
+    from collecte.expenses.models import ExpenseReceipt
+
+    return _own_expenses(folder_access_, ExpenseReceipt.objects.filter(folder=folder_access_.folder))
+
+
+def visible_expense_reports(folder_access_):
+    from collecte.expenses.models import ExpenseReport
+
+    return _own_expenses(folder_access_, ExpenseReport.objects.filter(folder=folder_access_.folder))
+
+
+def _is_own(folder_access_, row):
+    return folder_access_.member is not None and row.member_id == folder_access_.member.pk
+
+
+def get_expense_receipt_for_user(user, receipt_id, edit=False):
+    """(access, receipt) among those the user may see; 404 otherwise. Only its employee edits it (`edit`): 403 for
+    an approver looking at someone else's."""
+    from collecte.expenses.models import ExpenseReceipt
+
+    folder_access_, receipt = _get_visible(user, ExpenseReceipt, receipt_id, visible_expense_receipts)
+    if edit and not _is_own(folder_access_, receipt):
+        raise PermissionDenied("Only the employee edits their receipts")
+    return folder_access_, receipt
+
+
+def get_expense_report_for_user(user, report_id, edit=False, decide=False):
+    """(access, report) among those the user may see; 404 otherwise. `edit` (title, code, receipts, submit) is for
+    its employee only; `decide` (approve, reject) needs the approver role or above: 403 otherwise."""
+    from collecte.expenses.models import ExpenseReport
+
+    folder_access_, report = _get_visible(user, ExpenseReport, report_id, visible_expense_reports)
+    if edit and not _is_own(folder_access_, report):
+        raise PermissionDenied("Only the employee edits their expense report")
+    if decide and not folder_access_.can_approve_expenses:
+        raise PermissionDenied("Deciding on expense reports needs the approver role")
+    return folder_access_, report

@@ -136,7 +136,7 @@ class FolderSettingsForm(forms.ModelForm):
         fields = ["name", "sector", "siren", "vat_id", "iban", "base_currency", "language", "timezone",
                   "forwarding_recipients",
                   "forwarding_collaborators", "forwarding_address", "sender_policy", "allowed_senders",
-                  "keep_body_as_pdf", "restrict_receivables"]
+                  "keep_body_as_pdf", "restrict_receivables", "auto_reconcile"]
         widgets = {"forwarding_recipients": forms.RadioSelect, "sender_policy": forms.RadioSelect,
                    "allowed_senders": forms.Textarea(attrs={"rows": 4}),
                    "forwarding_collaborators": forms.CheckboxSelectMultiple}

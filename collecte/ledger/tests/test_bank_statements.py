@@ -121,3 +121,48 @@ def test_the_api_adds_an_account_imports_and_lists(world, api_for):
     broken = api.client.post(f"/api/v1/bank-accounts/{account_id}/statements",
                              {"file": SimpleUploadedFile("x.xml", b"<a>")}, **api.headers)
     assert broken.status_code == 422 and broken.json()["code"] == "unreadable_statement"
+
+
+UNUSUAL_CSV = ("Jour;Texte;Sortie;Entrée;Divers\n"
+               "04/03/2024;PRLV EDF;45,10;;x\n"
+               "05/03/2024;VIR CLIENT DUPONT;;1 200,00;y\n").encode("cp1252")
+
+
+def test_a_csv_with_unknown_columns_asks_for_them_once_then_remembers(world, client_for):
+    account = banking.add_account(world.folder, "Courant", ACCOUNT)
+    client = client_for(world.approver)
+    url = reverse("bank-account", args=[account.pk])
+    asked = client.post(url, {"file": SimpleUploadedFile("export.csv", UNUSUAL_CSV)})
+    page = html(asked)
+    assert "Les colonnes de ce CSV ne sont pas reconnues" in page and "Colonnes du relevé CSV" in page
+    assert "VIR CLIENT DUPONT" in page  # the rows are shown to choose from
+    token = asked.context["mapping"][0].initial["token"]
+    mapping = {"token": token, "filename": "export.csv", "date": "Jour", "label": "Texte", "debit": "Sortie",
+               "credit": "Entrée", "date_format": "%d/%m/%Y", "decimal_comma": "on", "skip_lines": "0"}
+    missing = client.post(url, {**mapping, "debit": ""})
+    assert "Choisissez la colonne du montant" in html(missing) and not BankTransaction.objects.exists()
+    done = client.post(url, mapping, follow=True)
+    assert "2 opérations importées" in html(done)
+    assert sorted(BankTransaction.objects.values_list("amount", flat=True)) == [D("-45.10"), D("1200.00")]
+    account.refresh_from_db()
+    assert account.csv_mapping["debit"] == "Sortie" and account.csv_mapping["credit"] == "Entrée"
+    later = UNUSUAL_CSV + "06/03/2024;CB BOULANGERIE;3,20;;z\n".encode("cp1252")
+    record = banking.import_statement(account, later, "mars.csv", world.approver)  # no question the second time
+    assert (record.created, record.already_there) == (1, 2)
+    assert client.post(url, {**mapping, "token": "../../etc"}, follow=True).status_code == 200  # expired, not read
+
+
+def test_the_api_imports_a_csv_with_a_mapping(world, api_for):
+    account = banking.add_account(world.folder, "Courant", ACCOUNT)
+    api = api_for(world.admin)
+    url = f"/api/v1/bank-accounts/{account.pk}/statements"
+    refused = api.client.post(url, {"file": SimpleUploadedFile("export.csv", UNUSUAL_CSV)}, **api.headers)
+    assert refused.status_code == 422 and refused.json()["code"] == "csv_mapping_needed"
+    mapping = '{"date": "Jour", "label": "Texte", "debit": "Sortie", "credit": "Entrée"}'
+    wrong = api.client.post(url, {"file": SimpleUploadedFile("export.csv", UNUSUAL_CSV), "mapping": "{nope"},
+                            **api.headers)
+    assert wrong.status_code == 422 and wrong.json()["code"] == "invalid_mapping"
+    done = api.client.post(url, {"file": SimpleUploadedFile("export.csv", UNUSUAL_CSV), "mapping": mapping},
+                           **api.headers)
+    assert done.status_code == 201 and done.json()["created"] == 2
+    assert api.get(f"/api/v1/bank-accounts/{account.pk}/csv-mapping").json()["debit"] == "Sortie"

@@ -192,3 +192,17 @@ def test_the_import_reconciles_unambiguous_lines_when_the_folder_allows_it(world
     assert (fresh(paid).status, fresh(other).status) == ("paid", "unpaid")
     row = Reconciliation.objects.get()
     assert row.automatic and row.invoice_id == paid.pk and row.created_by is None
+
+
+def test_correcting_the_total_of_a_partly_paid_invoice_settles_it(world):
+    invoice = sale(world, "FA-2026-0900", "500.00")
+    tx = bank_tx(world, "450.00", "VIR FA-2026-0900")
+    reconcile.reconcile(tx, {invoice.pk: "450.00"}, world.admin)
+    assert fresh(invoice).status == "partially_paid"
+    actions.update_invoice(fresh(invoice), world.admin, {"total_incl_tax": "450.00"})  # the invoice was wrong
+    invoice = fresh(invoice)
+    assert (invoice.status, invoice.paid_date) == ("paid", date(2026, 12, 2))
+    assert ForecastEntry.objects.get(invoice=invoice).status == ForecastEntry.Status.CLOSED
+    actions.update_invoice(invoice, world.admin, {"total_incl_tax": "600.00"})
+    assert (fresh(invoice).status, fresh(invoice).paid_date) == ("partially_paid", None)
+    assert ForecastEntry.objects.get(invoice=invoice).amount == D("150.00")

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from collecte.ledger import kpis
 from collecte.tenancy import access
 from collecte.tenancy.models import FolderMember
 
@@ -40,6 +41,11 @@ class AssignmentForm(forms.Form):
         field.label_from_instance = lambda m: f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})"
 
 
+def _direction_of(counterparty):
+    """A customer's figures are its receivables; a supplier's (only), its payables."""
+    return "purchases" if counterparty.is_supplier and not counterparty.is_customer else "sales"
+
+
 @login_required
 def counterparty_detail(request, counterparty_id):
     folder_access, counterparty = access.get_counterparty_for_user(request.user, counterparty_id)
@@ -58,4 +64,6 @@ def counterparty_detail(request, counterparty_id):
     return render(request, "web/counterparty_detail.html", {
         "folder": folder_access.folder, "access": folder_access, "tab": "counterparties",
         "counterparty": counterparty, "form": form, "invoices": invoices,
+        "figures": kpis.counterparty_figures(folder_access, counterparty, _direction_of(counterparty)),
+        "direction": _direction_of(counterparty),
         "assigned": counterparty.assigned_to.select_related("user")})

@@ -26,6 +26,8 @@ from collecte.ledger.models import PURCHASES, SALES, Invoice, InvoiceEvent
 from collecte.ledger.queries import folder_today, search_invoices
 from collecte.tenancy import access
 
+from .accounting import AccountInput, account_change, account_initial, setup_account_field
+
 PAGE_SIZE = 50
 LOW_CONFIDENCE = 0.8
 
@@ -84,19 +86,23 @@ class ReviewForm(forms.Form):
     currency = forms.CharField(label=gettext_lazy("Devise"), required=False, max_length=3)
     issue_date = forms.CharField(label=gettext_lazy("Date de facture"), required=False, max_length=10)
     due_date = forms.CharField(label=gettext_lazy("Date d'échéance"), required=False, max_length=10)
+    account = forms.CharField(label=gettext_lazy("Compte de charge ou de produit"), required=False, max_length=20,
+                              widget=AccountInput)
 
     ORDER = ("kind", "number", "counterparty_name", "counterparty_vat_id", "total_excl_tax", "total_tax",
-             "total_incl_tax", "currency", "issue_date", "due_date")
+             "total_incl_tax", "currency", "issue_date", "due_date", "account")
 
     def __init__(self, *args, invoice: Invoice, **kwargs):
         super().__init__(*args, initial=initial_values(invoice), **kwargs)
         self.invoice = invoice
+        setup_account_field(self.fields["account"], invoice, self.initial)
         if invoice.number_locked:
             self.fields["number"].disabled = True
             self.fields["number"].help_text = _("Verrouillé après validation.")
 
     def changes(self):
-        return {name: self.cleaned_data.get(name, "") for name in self.ORDER if not self.fields[name].disabled}
+        return {**{name: self.cleaned_data.get(name, "") for name in self.ORDER
+                   if not self.fields[name].disabled and name != "account"}, **account_change(self)}
 
 
 def initial_values(invoice):
@@ -110,6 +116,7 @@ def initial_values(invoice):
         "total_incl_tax": _amount_text(invoice.total_incl_tax),
         "issue_date": invoice.issue_date.strftime("%d/%m/%Y") if invoice.issue_date else "",
         "due_date": invoice.due_date.strftime("%d/%m/%Y") if invoice.due_date else "",
+        **account_initial(invoice),
     }
 
 

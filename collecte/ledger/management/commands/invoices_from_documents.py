@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = 0
-        documents = (Document.objects.filter(status=Document.Status.EXTRACTED, invoices__isnull=True)
+        # An expense receipt's document becomes an invoice only when its report is approved (collecte.expenses).
+        documents = (Document.objects.filter(status=Document.Status.EXTRACTED, invoices__isnull=True,
+                                             expense_receipt__isnull=True)
                      .select_related("folder", "message").order_by("pk"))
         for document in documents.iterator(chunk_size=500):
             if invoice_from_document(document) is not None:

@@ -60,6 +60,9 @@ def build_demo():
     _sample_invoices(folders[0])
     for role in ("admin", "approver", "standard"):
         _folder_member(folders[0], users[role], role, owner.user)
+    from collecte.ledger.demo import seed_ledger
+
+    statement = seed_ledger(ClientFolder.objects.get(pk=folders[0].pk), users["admin"])
     out_users = []
     for role, email, password, *_rest, indexes in PEOPLE:
         user = users[role]
@@ -70,7 +73,8 @@ def build_demo():
     return {
         "url": settings.BASE_URL,
         "users": out_users,
-        "folders": [{"id": f.pk, "name": f.name, "addresses": {a.module: a.email for a in f.folder_addresses()}}
+        "folders": [{"id": f.pk, "name": f.name, "addresses": {a.module: a.email for a in f.folder_addresses()},
+                     **({"sample_statement": str(statement)} if f.pk == folders[0].pk else {})}
                     for f in folders],
     }
 
@@ -140,8 +144,10 @@ def _user(email, password, first, last):
 def _folder_member(folder, user, role, added_by):
     member = FolderMember.objects.filter(folder=folder, user=user).first()
     if member is None:
+        # The standard user may create expense reports, so that the approval flow can be tried from the demo.
         member = FolderMember.objects.create(folder=folder, user=user, role=role, added_by=added_by,
-                                             employee_code=f"E-{role[:3].upper()}")
+                                             employee_code=f"E-{role[:3].upper()}",
+                                             can_self_submit_expenses=role == "standard")
     elif member.role != role or member.removed_at:
         member.role, member.removed_at = role, None
         member.save()
@@ -163,5 +169,7 @@ def render_text(data):
         lines += [f"    {module:<16} {email}" for module, email in f["addresses"].items()]
     first = data["folders"][0]["addresses"]["purchases"]
     lines += ["", "  Send an invoice to a folder (the SMTP listener of `collecte serve`):",
-              f"    swaks --server 127.0.0.1:{settings.SMTP_PORT} --to {first} --attach @facture.pdf"]
+              f"    swaks --server 127.0.0.1:{settings.SMTP_PORT} --to {first} --attach @facture.pdf",
+              "", f"  A bank statement that pays the demo sale FA-2026-0042 (Banque → Compte courant → import it,",
+              f"  then Rapprochement): {data['folders'][0]['sample_statement']}"]
     return "\n".join(lines) + "\n"
