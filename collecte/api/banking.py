@@ -122,11 +122,28 @@ def _mapping(raw: str, currency: str) -> CsvMapping:
         allowed = {f.name for f in fields(CsvMapping)}
         if not isinstance(given, dict) or not set(given) <= allowed:
             raise ValueError(sorted(set(given) - allowed) if isinstance(given, dict) else "not an object")
+        wrong = sorted(name for name, value in given.items() if not _fits(name, value))
+        if wrong:  # the parser would fail on them with a TypeError (a 500), or read "no" as true
+            raise ValueError(wrong)
         return CsvMapping(**{"currency": currency, **given})
     except (ValueError, TypeError) as error:
         raise ApiError(422, _("Correspondance de colonnes invalide : un objet JSON avec date, label et amount (ou "
                               "debit et credit) est attendu (%(error)s).") % {"error": error}, "invalid_mapping") \
             from None
+
+
+def _fits(name, value) -> bool:
+    """A mapping value of the type CsvMapping holds: column names and the date format are text (a column name
+    may be left out with null), the delimiter one character, decimal_comma a boolean, skip_lines 0 to 50."""
+    if name == "decimal_comma":
+        return isinstance(value, bool)
+    if name == "skip_lines":
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 50
+    if name == "delimiter":
+        return value is None or (isinstance(value, str) and len(value) == 1)
+    if name in ("date", "label", "date_format"):
+        return isinstance(value, str) and bool(value.strip())
+    return value is None or isinstance(value, str)
 
 
 @router.get("/bank-accounts/{account_id}/csv-mapping", response={200: dict, **ERRORS},

@@ -23,6 +23,7 @@ from .models import ExpenseReceipt, ExpenseReport, ExpenseReportEvent, ReceiptUp
 
 Event = ExpenseReportEvent.Action
 MAX_AMOUNT = Decimal("1000000000000")  # the columns hold 14 digits, 2 of them decimals
+MAX_ID = 2 ** 63  # ids are 64-bit signed integers: a larger one names no row (and the database would fail on it)
 RECEIPT_FIELDS = ("date", "merchant", "total_incl_tax", "total_tax", "currency", "category", "description")
 # Receipt fields parsed the way the review parses invoice fields (French amounts and dates), under those names.
 LEDGER_NAMES = {"date": "issue_date", "merchant": "counterparty_name", "total_incl_tax": "total_incl_tax",
@@ -53,9 +54,12 @@ def receipt_from_document(document) -> ExpenseReceipt | None:
     """The receipt a document read by extraction becomes (once per document), when it came to a folder user's
     personal address or was uploaded as a receipt, and that user may create expense reports. None otherwise:
     the document then becomes a pending purchase invoice as it always did, so nothing is lost."""
-    existing = ExpenseReceipt.objects.filter(document=document).first()
+    existing = ExpenseReceipt.objects.filter(document=document).select_related("report").first()
     if existing is not None:
-        return existing
+        # A receipt already booked by an approved report whose invoice was deleted and its document read again
+        # ("supprimer et réimporter"): the document becomes a pending invoice, as that action promises.
+        booked = existing.report is not None and existing.report.status == ExpenseReport.Status.APPROVED
+        return None if booked else existing
     member = _expense_member(document)
     if member is None or not may_create_expense_reports(member):
         return None
@@ -181,7 +185,7 @@ def _own_unassigned(member, receipt_ids):
     if not ids:
         raise ExpenseError(_("Sélectionnez au moins un justificatif."), "no_receipts", "receipt_ids")
     receipts = list(ExpenseReceipt.objects.select_for_update().filter(
-        pk__in=ids, member=member, status=ExpenseReceipt.Status.UNASSIGNED))
+        pk__in={pk for pk in ids if 0 < pk < MAX_ID}, member=member, status=ExpenseReceipt.Status.UNASSIGNED))
     if len(receipts) != len(ids):
         raise ExpenseError(_("Certains justificatifs choisis ne sont pas disponibles : ils sont déjà dans une note "
                              "de frais ou ne sont pas les vôtres."), "receipt_unavailable", "receipt_ids")
@@ -244,7 +248,7 @@ def remove_receipt(report: ExpenseReport, user, receipt_id) -> ExpenseReport:
     """The receipt goes back to the employee's unassigned receipts (never deleted: its document stays)."""
     _lock(report)
     _editable(report)
-    if not ExpenseReceipt.objects.filter(pk=receipt_id, report=report).update(
+    if not 0 < int(receipt_id) < MAX_ID or not ExpenseReceipt.objects.filter(pk=receipt_id, report=report).update(
             report=None, status=ExpenseReceipt.Status.UNASSIGNED, updated_at=timezone.now()):
         raise ExpenseError(_("Ce justificatif ne fait pas partie de cette note de frais."), "not_in_report",
                            "receipt_id", status=404)
@@ -269,7 +273,7 @@ def submit_report(report: ExpenseReport, user) -> ExpenseReport:
                            "no_receipts", "receipt_ids")
     incomplete = [r for r in receipts if r.date is None or not r.merchant or not r.total_incl_tax]
     if incomplete:
-        names = ", ".join(r.document.filename for r in incomplete)
+        names = ", ".join(f"« {r.document.filename} »" for r in incomplete)
         raise ExpenseError(_("Complétez la date, le commerçant et le montant TTC de chaque justificatif : "
                              "%(receipts)s.") % {"receipts": names}, "incomplete_receipts", "receipts")
     report.status, report.submitted_at = ExpenseReport.Status.SUBMITTED, timezone.now()

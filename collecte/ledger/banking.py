@@ -45,9 +45,6 @@ def import_statement(account: BankAccount, data: bytes, filename: str, user=None
         statement = parse_statement(data, filename, mapping)
     except StatementError as error:
         raise LedgerError(error.message, "unreadable_statement", "file") from None
-    if file_format == "csv" and given is not None and asdict(given) != account.csv_mapping:
-        account.csv_mapping = asdict(given)  # a person's mapping that read the file: kept for the next statements
-        account.save(update_fields=["csv_mapping"])
     if statement.account_iban and statement.account_iban != account.iban:
         raise LedgerError(_("Ce relevé est celui du compte %(other)s, pas de %(iban)s : importez-le dans le bon "
                             "compte.") % {"other": statement.account_iban, "iban": account.iban},
@@ -57,6 +54,9 @@ def import_statement(account: BankAccount, data: bytes, filename: str, user=None
         raise LedgerError(_("Ce relevé est en %(found)s, le compte en %(currency)s.")
                           % {"found": ", ".join(sorted(foreign)), "currency": account.currency},
                           "other_currency", "file", status=409)
+    if file_format == "csv" and given is not None and asdict(given) != account.csv_mapping:
+        account.csv_mapping = asdict(given)  # a person's mapping that read this account's file: kept for the next
+        account.save(update_fields=["csv_mapping"])
     with transaction.atomic():
         record = StatementImport.objects.create(
             account=account, filename=(filename or "")[:255], file_format=file_format,

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from collecte.tenancy import access
@@ -37,22 +35,9 @@ NO_SIREN_NAME = "SANSSIREN"
 
 # --- who may export and read the chart ---------------------------------------------------------------------------
 
-def get_accounting_access(user, folder_id, manage=False):
-    """The export and the chart are the folder's whole books: approvers, admins and firm staff (403 for a standard
-    user, 404 for outsiders). `manage` (editing the chart) needs the admin role: 403 for an approver."""
-    folder_access = access.get_folder_access(user, folder_id, manage=manage)
-    if not folder_access.can_see_all_documents:
-        raise PermissionDenied("Accounting needs the approver or admin role")
-    return folder_access
-
-
-def get_ledger_account_for_user(user, account_id, manage=False):
-    """(access, account) of a chart the user may read; 404 when the account is not in a folder they see."""
-    folder_id = LedgerAccount.objects.filter(pk=account_id).values_list("folder_id", flat=True).first()
-    if folder_id is None:
-        raise Http404("No such account")
-    folder_access = get_accounting_access(user, folder_id, manage=manage)
-    return folder_access, LedgerAccount.objects.get(pk=account_id)
+# Who may export and read the chart: collecte.tenancy.access (tenancy is checked in one place).
+get_accounting_access = access.get_accounting_access
+get_ledger_account_for_user = access.get_ledger_account_for_user
 
 
 def export_is_partial(folder_access) -> bool:

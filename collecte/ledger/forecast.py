@@ -32,7 +32,8 @@ def entry_for(invoice) -> Movement | None:
         return None
     if invoice.status in ("paid", "credit_used"):
         return None
-    remaining = invoice.total_incl_tax - (invoice.amount_paid or Decimal(0))
+    # Totals compared as positive amounts, as reconciliation does (some sources sign credit notes).
+    remaining = abs(invoice.total_incl_tax) - (invoice.amount_paid or Decimal(0))
     if remaining == 0:
         return None
     sign = 1 if invoice.direction == SALES else -1

@@ -22,6 +22,7 @@ from .models import BankTransaction, Invoice, InvoiceEvent, Reconciliation
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 SUGGESTIONS = 5
+MAX_ID = 2 ** 63  # ids are 64-bit signed integers
 
 
 # --- from rows to the matcher's dataclasses ------------------------------------------------------------------------
@@ -92,6 +93,9 @@ def _clean_allocations(allocations) -> dict[int, Decimal]:
             raise LedgerError(_("Montant invalide."), "invalid_amount", "allocations") from None
         if not value.is_finite() or value <= 0:
             raise LedgerError(_("Chaque montant rapproché doit être positif."), "invalid_amount", "allocations")
+        if not 0 < int(invoice_id) < MAX_ID:  # beyond the id column: no such invoice (the database would fail)
+            raise LedgerError(_("Une des factures n'existe pas dans ce dossier."), "invalid_invoice", "allocations",
+                              status=404)
         cleaned[int(invoice_id)] = value
     if not cleaned:
         raise LedgerError(_("Choisissez au moins une facture."), "no_invoice", "allocations")
@@ -160,6 +164,12 @@ def _status_after(invoice, day):
     return Invoice.Status.UNPAID, None
 
 
+def _last_payment_day(invoice):
+    """The day the invoice was fully paid is its latest payment's, whatever the order lines are reconciled in."""
+    return (Reconciliation.objects.filter(invoice=invoice).order_by("-transaction__booking_date")
+            .values_list("transaction__booking_date", flat=True).first())
+
+
 @transaction.atomic
 def reconcile(tx: BankTransaction, allocations: dict, user, invoices=None, automatic=False) -> list[Reconciliation]:
     """Settle invoices with an open transaction. `allocations` maps invoice ids to the amount applied, positive
@@ -176,8 +186,8 @@ def reconcile(tx: BankTransaction, allocations: dict, user, invoices=None, autom
         rows.append(Reconciliation.objects.create(
             folder_id=tx.folder_id, transaction=tx, invoice=invoice, amount=allocations[invoice.pk],
             automatic=automatic, created_by=user if getattr(user, "pk", None) else None))
-        _apply_payment(invoice, allocations[invoice.pk], tx.booking_date, user, tx, InvoiceEvent.Action.RECONCILED,
-                       automatic)
+        _apply_payment(invoice, allocations[invoice.pk], _last_payment_day(invoice), user, tx,
+                       InvoiceEvent.Action.RECONCILED, automatic)
     tx.status = BankTransaction.Status.RECONCILED
     tx.save(update_fields=["status"])
     return rows
@@ -187,7 +197,7 @@ def reconcile(tx: BankTransaction, allocations: dict, user, invoices=None, autom
 def unreconcile(tx: BankTransaction, user) -> int:
     """Undo a transaction's reconciliation (or its "sans facture" mark): its invoices are owed again."""
     tx = _lock_transaction(tx)
-    rows = list(Reconciliation.objects.filter(transaction=tx).select_related("invoice"))
+    rows = list(Reconciliation.objects.filter(transaction=tx).order_by("invoice_id"))  # locks in id order
     if not rows and tx.status != BankTransaction.Status.IGNORED:
         raise LedgerError(_("Ce mouvement n'est pas rapproché."), "not_reconciled", status=409)
     for row in rows:

@@ -360,6 +360,27 @@ def get_bank_transaction_for_user(user, transaction_id):
     return folder_access_, BankTransaction.objects.select_related("account").get(pk=transaction_id)
 
 
+
+def get_accounting_access(user, folder_id, manage=False):
+    """The export and the chart are the folder's whole books: approvers, admins and firm staff (403 for a standard
+    user, 404 for outsiders). `manage` (editing the chart) needs the admin role: 403 for an approver."""
+    folder_access_ = get_folder_access(user, folder_id, manage=manage)
+    if not folder_access_.can_see_all_documents:
+        raise PermissionDenied("Accounting needs the approver or admin role")
+    return folder_access_
+
+
+def get_ledger_account_for_user(user, account_id, manage=False):
+    """(access, account) of a chart the user may read; 404 when the account is not in a folder they see."""
+    from collecte.ledger.models import LedgerAccount
+
+    folder_id = LedgerAccount.objects.filter(pk=account_id).values_list("folder_id", flat=True).first()
+    if folder_id is None:
+        raise Http404("No such account")
+    folder_access_ = get_accounting_access(user, folder_id, manage=manage)
+    return folder_access_, LedgerAccount.objects.get(pk=account_id)
+
+
 # --- expense reports: an employee's receipts and reports, decided by an approver -------------------------------
 
 def may_create_expense_reports(member):

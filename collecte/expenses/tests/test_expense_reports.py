@@ -211,3 +211,33 @@ def _access(user, world):
     from collecte.tenancy import access
 
     return access.get_folder_access(user, world.folder.pk)
+
+
+def test_an_approved_receipt_whose_invoice_is_read_again_becomes_a_pending_invoice(world):
+    """"Supprimer et réimporter" on an expense invoice reads its document again: nothing accepted is lost, so the
+    receipt (already booked) does not swallow the document a second time."""
+    from collecte.ledger import actions as ledger
+
+    member = allow_expenses(world.standard_member, "E-7")
+    receipt = upload_receipt(world.standard, world.folder)
+    report = actions.create_report(_access(world.standard, world), world.standard, [receipt.pk])
+    actions.submit_report(report, world.standard)
+    actions.approve_report(report, world.approver)
+    booked = Invoice.objects.get()
+    ledger.delete_and_reimport(booked, world.admin)
+    again = Invoice.objects.get()
+    assert (again.document_id, again.status, again.submitted_by) == (receipt.document_id, "pending_review", member)
+
+
+def test_an_id_beyond_any_row_reads_as_unavailable(world, client_for):
+    allow_expenses(world.standard_member, "E-1")
+    receipt = upload_receipt(world.standard, world.folder)
+    report = actions.create_report(_access(world.standard, world), world.standard, [receipt.pk])
+    client = client_for(world.standard)
+    huge = "9" * 30
+    created = client.post(reverse("expense-report-create", args=[world.folder.pk]), {"receipts": [huge]})
+    assert created.status_code == 302 and ExpenseReport.objects.count() == 1
+    for posted in ({"receipts": [huge]}, {"remove": huge}):
+        answer = client.post(reverse("expense-report-receipts", args=[report.pk]), posted)
+        assert answer.status_code == 302, posted
+    assert ExpenseReceipt.objects.get().report_id == report.pk

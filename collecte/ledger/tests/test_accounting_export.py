@@ -311,6 +311,18 @@ def test_an_approver_reads_the_chart_but_does_not_edit_it(world, client_for):
     assert LedgerAccount.objects.filter(pk=account.pk).exists()
 
 
+
+def test_the_chart_counts_only_the_invoices_the_reader_sees(world, client_for):
+    """With the receivables restriction on, the chart's invoice counts do not tell an approver how many sales of
+    customers not assigned to them there are."""
+    book(world, "sales", "V-9", MOREAU, "120.00", "20.00", "100.00", account="706")
+    world.folder.restrict_receivables = True
+    world.folder.save()
+    approver = client_for(world.approver).get(reverse("ledger-accounts", args=[world.folder.pk]))
+    assert next(a for a in approver.context["accounts"] if a.number == "706").used == 0
+    admin = client_for(world.admin).get(reverse("ledger-accounts", args=[world.folder.pk]))
+    assert next(a for a in admin.context["accounts"] if a.number == "706").used == 1
+
 def test_an_admin_sets_a_counterparty_sub_account_and_duplicates_are_refused(world, client_for, books):
     dupont, moreau = Counterparty.objects.get(name=DUPONT), Counterparty.objects.get(name=MOREAU)
     client = client_for(world.admin)

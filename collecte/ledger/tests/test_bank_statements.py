@@ -166,3 +166,21 @@ def test_the_api_imports_a_csv_with_a_mapping(world, api_for):
                            **api.headers)
     assert done.status_code == 201 and done.json()["created"] == 2
     assert api.get(f"/api/v1/bank-accounts/{account.pk}/csv-mapping").json()["debit"] == "Sortie"
+
+
+
+@pytest.mark.parametrize("mapping", ['{"date": "Jour", "label": "Texte", "amount": "Sortie", "skip_lines": "x"}',
+                                     '{"date": "Jour", "label": "Texte", "amount": "Sortie", "delimiter": ";;"}',
+                                     '{"date": "Jour", "label": "Texte", "amount": "Sortie", "date_format": 5}',
+                                     '{"date": 3, "label": "Texte", "amount": "Sortie"}',
+                                     '{"date": "Jour", "label": "Texte", "amount": "Sortie", "decimal_comma": "no"}',
+                                     '{"label": "Texte", "amount": "Sortie"}'])
+def test_the_api_refuses_a_mapping_of_the_wrong_types(world, api_for, mapping):
+    account = banking.add_account(world.folder, "Courant", ACCOUNT)
+    api = api_for(world.admin)
+    response = api.client.post(f"/api/v1/bank-accounts/{account.pk}/statements",
+                               {"file": SimpleUploadedFile("export.csv", UNUSUAL_CSV), "mapping": mapping},
+                               **api.headers)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_mapping"
+    account.refresh_from_db()
+    assert account.csv_mapping == {}

@@ -64,3 +64,31 @@ def test_with_automatic_reconciliation_the_import_pays_it(demo):
     assert Invoice.objects.get(folder=folder, number=SALE_NUMBER).status == "paid"
     assert build_demo()["folders"][0]["id"] == folder.pk  # run again: nothing created twice
     assert Invoice.objects.filter(folder=folder, number=SALE_NUMBER).count() == 1
+
+
+def test_a_demo_expense_report_is_approved_and_the_fec_export_balances(demo):
+    """The demo's standard user may create expense reports: a receipt uploaded, a report submitted, the approver
+    approves; the year's FEC (the demo sale and the approved expense) balances, with the 18 columns."""
+    from datetime import timedelta
+
+    from collecte.expenses import actions as expenses
+    from collecte.expenses.tests.helpers import upload_receipt
+    from collecte.ledger.exports import build_export
+    from collecte.ledger.queries import folder_today
+
+    data, folder, approver = demo
+    employee = User.objects.get(email=next(u["email"] for u in data["users"] if u["role"] == "standard"))
+    receipt = upload_receipt(employee, folder, number="H-2026-77", issue=folder_today(folder) - timedelta(days=3))
+    report = expenses.create_report(get_folder_access(employee, folder.pk), employee, [receipt.pk], "Déplacement")
+    assert report.employee_code == "E-STA"
+    expenses.submit_report(report, employee)
+    expenses.approve_report(report, approver)
+    bought = Invoice.objects.get(folder=folder, source="expense")
+    assert bought.status == "unpaid" and bought.total_incl_tax == D("120.00")
+
+    today = folder_today(folder)
+    export = build_export(get_folder_access(approver, folder.pk), today - timedelta(days=365), today)
+    assert export.invoice_count == 2 and export.balanced and export.debit == D("1560.00")  # 1440 + 120
+    lines = export.fec_bytes().decode("iso-8859-15").splitlines()
+    assert all(len(line.split("\t")) == 18 for line in lines)
+    assert sum(len(e.lines) for e in export.entries) == len(lines) - 1

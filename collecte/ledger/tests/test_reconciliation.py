@@ -206,3 +206,24 @@ def test_correcting_the_total_of_a_partly_paid_invoice_settles_it(world):
     actions.update_invoice(invoice, world.admin, {"total_incl_tax": "600.00"})
     assert (fresh(invoice).status, fresh(invoice).paid_date) == ("partially_paid", None)
     assert ForecastEntry.objects.get(invoice=invoice).amount == D("150.00")
+
+
+def test_a_signed_credit_note_partly_used_forecasts_what_is_left(world):
+    """Some sources sign credit notes (-200.00): what is left after part of it was used is 200 - 50, not 250."""
+    invoice = sale(world, "FA-2026-0310", "1000.00")
+    credit = sale(world, "AV-2026-0008", "-200.00", kind="credit_note")
+    tx = bank_tx(world, "950.00", "VIR DUPAIN FA-2026-0310")
+    reconcile.reconcile(tx, {invoice.pk: "1000.00", credit.pk: "50.00"}, world.admin)
+    assert (fresh(credit).status, fresh(credit).amount_paid) == ("credit_available", D("50.00"))
+    assert ForecastEntry.objects.get(invoice=credit).amount == D("-150.00")
+    reconcile.unreconcile(tx, world.admin)
+    assert ForecastEntry.objects.get(invoice=credit).amount == D("-200.00")
+
+
+def test_the_payment_date_is_the_last_payments_whatever_the_order_they_are_reconciled_in(world):
+    invoice = sale(world, "FA-2026-0210", "100.00")
+    late = bank_tx(world, "40.00", "SOLDE FA-2026-0210", day=date(2026, 12, 10), bank_id="late")
+    early = bank_tx(world, "60.00", "ACOMPTE FA-2026-0210", day=date(2026, 12, 2), bank_id="early")
+    reconcile.reconcile(late, {invoice.pk: "40.00"}, world.admin)
+    reconcile.reconcile(early, {invoice.pk: "60.00"}, world.admin)
+    assert (fresh(invoice).status, fresh(invoice).paid_date) == ("paid", date(2026, 12, 10))

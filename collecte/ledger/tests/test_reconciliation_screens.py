@@ -127,3 +127,19 @@ def test_the_receivables_restriction_holds_in_suggestions(world, client_for, api
                                            {"allocations": [{"invoice_id": hidden.pk, "amount": "70"}]})
     assert refused.status_code == 404 and status_of(hidden) == "unpaid"
     assert f'name="amount-{hidden.pk}"' in html(page(client_for(world.admin), world.folder))  # admins see all
+
+
+@pytest.mark.parametrize("typed", [{"amount": "sNaN"}, {"amount": "NaN", "numbers": "FA-2026-0601"},
+                                   {"amount": "1e999999", "numbers": "FA-2026-0601"},
+                                   {"amount": "10", "invoice": "9" * 30}])
+def test_a_strange_amount_or_id_is_refused_with_a_message(world, client_for, api_for, typed):
+    invoice = sale(world, "FA-2026-0600", "20.00")
+    sale(world, "FA-2026-0601", "30.00")
+    tx = bank_tx(world, "20.00", "VIR")
+    posted = {"invoice": [typed.get("invoice", invoice.pk)], f"amount-{typed.get('invoice', invoice.pk)}":
+              typed["amount"], "numbers": typed.get("numbers", "")}
+    response = client_for(world.admin).post(reverse("reconcile-transaction", args=[tx.pk]), posted, follow=True)
+    assert response.status_code == 200 and status_of(tx) == "open" and status_of(invoice) == "unpaid"
+    api = api_for(world.admin).post(f"/api/v1/bank-transactions/{tx.pk}/reconcile",
+                                    {"allocations": [{"invoice_id": 10 ** 30, "amount": "10"}]})
+    assert api.status_code in (404, 422) and status_of(tx) == "open"

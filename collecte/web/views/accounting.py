@@ -146,7 +146,7 @@ def ledger_accounts(request, folder_id):
                 messages.success(request, _("Compte ajouté."))
                 return redirect("ledger-accounts", folder_id)
     accounts = sorted(exports.chart_rows(folder_access.folder), key=lambda row: row.number)
-    usage = chart.usage_counts(folder_access.folder)
+    usage = chart.usage_counts(folder_access.folder, access.visible_invoices(folder_access))
     for row in accounts:
         row.used = usage.get(row.number, 0)
     return render(request, "web/ledger_accounts.html", {

@@ -72,6 +72,8 @@ def _allocations(request, folder_access, tx):
             allocations[int(raw)] = Decimal(request.POST.get(f"amount-{raw}", "").replace(",", ".").replace(" ", ""))
         except InvalidOperation:
             raise LedgerError(_("Montant invalide."), "invalid_amount", "allocations") from None
+        if not allocations[int(raw)].is_finite():  # NaN would fail the sums below
+            raise LedgerError(_("Montant invalide."), "invalid_amount", "allocations")
     named = open_invoices_by_number(folder_access, request.POST.get("numbers", ""), tx.currency)
     if request.POST.get("numbers", "").strip() and not named:
         raise LedgerError(_("Aucune facture à régler ne porte ce numéro."), "invalid_invoice", "numbers",
