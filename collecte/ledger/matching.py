@@ -22,9 +22,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from difflib import SequenceMatcher
 
-from collecte.extraction.parties import name_key, same_name
-from collecte.ledger.attach import MIN_KEY_LENGTH, runs
+from collecte.extraction.parties import name_key
+from collecte.ledger.attach import MIN_KEY_LENGTH, RUN, runs
 
 SALES, PURCHASES = "sales", "purchases"
 INVOICE, CREDIT_NOTE = "invoice", "credit_note"
@@ -38,6 +39,9 @@ MAX_POOL = 20           # items of one counterparty searched for a transfer payi
 MAX_SET = 4             # at most this many items in one such transfer
 MAX_AMOUNT_ONLY = 30    # items found by amount alone that are scored
 MAX_NAME_BUCKET = 300   # a name prefix shared by more keys than this is too common to search by
+MIN_COMPACT = 6         # a number written without its separators ("FA2025004155") is looked up from this length
+NAME_RATIO = 0.88       # as collecte.extraction.parties.same_name
+MAX_NAME_MEMO = 200_000
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,14 @@ class Suggestion:
     partial: bool
     # Set by the matcher before the list is cut to `limit`, read by is_unambiguous (a hand-made one is never automatic):
     auto_ok: bool = False            # the evidence itself allows an automatic match
-    next_score: float = 0.0          # score of the best other suggestion for the same line
+    next_score: float = 0.0          # raw score of the best other suggestion for the same line
+    # The score before it is capped at 1 for display: the lead over the next suggestion is measured on it, so that
+    # more evidence (an IBAN on top of the numbers) never turns a clear lead into a tie at 1.0.
+    raw: float | None = None
+
+    @property
+    def strength(self) -> float:
+        return self.score if self.raw is None else self.raw
 
 
 def _cents(amount: Decimal) -> int:
@@ -98,6 +109,26 @@ def _prefixes(key: str) -> set[str]:
     return {word[:4] for word in key.split() if len(word) >= 3}
 
 
+def _compact(text: str) -> str:
+    """Letters and digits only, upper case, zeros kept: how a number reads once its separators are dropped."""
+    return "".join(RUN.findall(text.upper()))
+
+
+def _similar_keys(a: str, b: str) -> bool:
+    """same_name() on name keys already computed: the matcher compares one payer with many names, so the cheap
+    upper bounds of the similarity ratio are tried before the ratio itself."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 5 and f" {short} " in f" {long_} ":
+        return True
+    if 2 * len(short) / (len(a) + len(b)) < NAME_RATIO:
+        return False
+    matcher = SequenceMatcher(None, a, b)
+    return matcher.real_quick_ratio() >= NAME_RATIO and matcher.quick_ratio() >= NAME_RATIO \
+        and matcher.ratio() >= NAME_RATIO
+
+
 @dataclass
 class _Evidence:
     number: set[int] = field(default_factory=set)
@@ -111,6 +142,9 @@ class Matcher:
         self.items = {i.invoice_id: i for i in items if i.open_amount > 0}
         self.effect = {i: _effect(item) for i, item in self.items.items()}
         self.by_runs: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        self.by_compact: dict[str, list[int]] = defaultdict(list)
+        self.same_names: dict[tuple[str, str], bool] = {}
+        keys: dict[str, str] = {}  # name -> name_key: a folder has far fewer names than open invoices
         self.by_amount: dict[int, list[int]] = defaultdict(list)
         self.by_iban: dict[str, list[int]] = defaultdict(list)
         self.by_name: dict[str, list[int]] = defaultdict(list)
@@ -122,10 +156,15 @@ class Matcher:
             key = runs(item.number or "")
             if len("".join(key)) >= MIN_KEY_LENGTH:
                 self.by_runs[key].append(invoice_id)
+            if len(compact := _compact(item.number or "")) >= MIN_COMPACT:
+                self.by_compact[compact].append(invoice_id)
             self.by_amount[self.effect[invoice_id]].append(invoice_id)
             if iban := _iban(item.counterparty_iban):
                 self.by_iban[iban].append(invoice_id)
-            if nkey := name_key(item.counterparty_name):
+            name = item.counterparty_name or ""
+            if name not in keys:
+                keys[name] = name_key(name)
+            if nkey := keys[name]:
                 self.by_name[nkey].append(invoice_id)
                 self.name_of_key.setdefault(nkey, item.counterparty_name)
                 for prefix in _prefixes(nkey):
@@ -138,11 +177,15 @@ class Matcher:
     # --- finding candidates ---------------------------------------------------------------------------------------
 
     def _numbers(self, text: str) -> set[int]:
-        """Items whose number appears in text: at each position the longest run sequence that is a number."""
-        tokens, found, start = runs(text), set(), 0
+        """Items whose number appears in text: at each position the longest run sequence that is a number, as
+        written or without its separators ("FA2025004155" for FA-2025-004155, which splits into other runs)."""
+        tokens, raw, found, start = runs(text), RUN.findall(text.upper()), set(), 0
         while start < len(tokens):
             for end in range(min(len(tokens), start + self.max_runs), start, -1):
-                if ids := self.by_runs.get(tokens[start:end]):
+                ids = self.by_runs.get(tokens[start:end])
+                if not ids and len(joined := "".join(raw[start:end])) >= MIN_COMPACT:
+                    ids = self.by_compact.get(joined)
+                if ids:
                     found.update(ids)
                     start = end
                     break
@@ -161,10 +204,19 @@ class Matcher:
                 keys.update(bucket)
         if given:
             keys.add(given)
-            keys = {k for k in keys if k in self.by_name and same_name(line.counterparty_name, self.name_of_key[k])}
+            keys = {k for k in keys if k in self.by_name and self._same(given, k)}
         else:
             keys = {k for k in keys if len(k) >= 5 and f" {k} " in f" {text} "}
         return {i for k in keys for i in self.by_name[k]}
+
+    def _same(self, given: str, key: str) -> bool:
+        """Memoised: a payer's name comes back on every one of its transfers."""
+        found = self.same_names.get((given, key))
+        if found is None:
+            if len(self.same_names) > MAX_NAME_MEMO:
+                self.same_names.clear()
+            found = self.same_names[(given, key)] = _similar_keys(given, key)
+        return found
 
     def _evidence(self, line: BankLine) -> _Evidence:
         ev = _Evidence()
@@ -210,7 +262,7 @@ class Matcher:
         elif NUMBER not in reasons:  # more than this item is open and nothing names it: the subset search covers it
             return None
         applied = min(abs(effect), abs(cents))
-        return Suggestion([invoice_id], {invoice_id: _money(applied)}, _clip(score), reasons, partial)
+        return Suggestion([invoice_id], {invoice_id: _money(applied)}, _clip(score), reasons, partial, raw=score)
 
     def _several(self, ids: tuple[int, ...], cents: int, line, ev, iban) -> Suggestion:
         sign = 1 if cents > 0 else -1
@@ -226,7 +278,7 @@ class Matcher:
         order = [NUMBER, AMOUNT, IBAN, NAME, DATE, SEVERAL, OFFSET]
         ordered = sorted(ids, key=lambda i: (self.effect[i] * sign < 0, self.items[i].due_date or date.max, i))
         allocations = {i: _money(self.effect[i] * sign) for i in ordered}
-        return Suggestion(ordered, allocations, _clip(score), [r for r in order if r in reasons], False)
+        return Suggestion(ordered, allocations, _clip(score), [r for r in order if r in reasons], False, raw=score)
 
     def _subsets(self, pool: list[int], cents: int) -> list[tuple[int, ...]]:
         """Sets of 2..MAX_SET items of pool whose effects add up to cents (pair sums looked up, not enumerated)."""
@@ -286,10 +338,10 @@ class Matcher:
             for ids in self._subsets(pool, cents):
                 if frozenset(ids) not in found:
                     found[frozenset(ids)] = self._several(ids, cents, line, ev, iban)
-        ranked = sorted(found.values(), key=lambda s: (-s.score, len(s.invoice_ids), s.invoice_ids))
+        ranked = sorted(found.values(), key=lambda s: (-s.strength, len(s.invoice_ids), s.invoice_ids))
         if ranked:
             top = ranked[0]
-            top.next_score = ranked[1].score if len(ranked) > 1 else 0.0
+            top.next_score = ranked[1].strength if len(ranked) > 1 else 0.0
             top.auto_ok = self._auto_ok(top, ranked[1:], ev, iban, cents)
         return ranked[:limit]
 
@@ -321,6 +373,6 @@ def is_unambiguous(suggestions: list[Suggestion]) -> bool:
     if not suggestions:
         return False
     top = suggestions[0]
-    runner_up = max([top.next_score] + [s.score for s in suggestions[1:]])
+    runner_up = max([top.next_score] + [s.strength for s in suggestions[1:]])
     return (top.auto_ok and AMOUNT in top.reasons and not top.partial
-            and (NUMBER in top.reasons or IBAN in top.reasons) and top.score - runner_up >= AUTO_MARGIN)
+            and (NUMBER in top.reasons or IBAN in top.reasons) and top.strength - runner_up >= AUTO_MARGIN)

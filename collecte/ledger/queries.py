@@ -94,15 +94,19 @@ def bank_transactions(folder_access, status="open", account_id=None):
 def proposals_for(folder_access, transactions, limit=5) -> dict[int, list[Proposal]]:
     """Suggestions for each open transaction of a page, from the open invoices this user sees (one matcher per
     currency, one query for the invoices shown)."""
-    from .reconcile import applied, open_invoices, open_items, suggestions_for
-    from .matching import Matcher
+    from .reconcile import applied, cached_matcher, open_invoices, suggestions_for
 
+    folder = folder_access.folder
+    sees_all = folder_access.can_see_all_documents and not (folder.restrict_receivables
+                                                           and not folder_access.can_manage)
     visible = access.visible_invoices(folder_access).values("pk")
     matchers, found = {}, {}
     for tx in transactions:
         if tx.currency not in matchers:
-            invoices = open_invoices(folder_access.folder.pk, tx.currency).filter(pk__in=visible)
-            matchers[tx.currency] = Matcher(open_items(invoices))
+            invoices = open_invoices(folder.pk, tx.currency)
+            invoices = invoices if sees_all else invoices.filter(pk__in=visible)
+            scope = (folder.pk, tx.currency, "all" if sees_all else f"user:{folder_access.user.pk}")
+            matchers[tx.currency] = cached_matcher(invoices, scope)
         found[tx.pk] = suggestions_for(tx, matchers[tx.currency], limit)
     ids = {i for suggestions in found.values() for s in suggestions for i in s.invoice_ids}
     invoices = Invoice.objects.select_related("counterparty").in_bulk(ids)

@@ -8,10 +8,12 @@ every invoice it touched back as it was and keeps the history in the invoices' e
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 
 from . import effects
@@ -49,6 +51,27 @@ def bank_line(tx: BankTransaction) -> BankLine:
 
 def matcher_for(folder_id, currency) -> Matcher:
     return Matcher(open_items(open_invoices(folder_id, currency)))
+
+
+_MATCHERS: OrderedDict = OrderedDict()  # (scope, version) -> Matcher, this process's most recent ones
+MATCHERS_KEPT = 4
+
+
+def cached_matcher(invoices, scope) -> Matcher:
+    """The matcher over `invoices` (open ones, one folder and currency), built again only when they changed: a
+    reconciliation page of a folder with 20,000 open invoices would otherwise index them all on every request.
+    `scope` names what the queryset holds (folder, currency, and whose view). The version counts the rows and
+    sums what moves them (paid amounts, last change, highest id): a stale matcher could only suggest an invoice
+    reconcile() then refuses, never apply one."""
+    version = invoices.aggregate(n=Count("pk"), top=Max("pk"), changed=Max("updated_at"), paid=Sum("amount_paid"))
+    key = (scope, tuple(sorted(version.items())))
+    if key in _MATCHERS:
+        _MATCHERS.move_to_end(key)
+        return _MATCHERS[key]
+    matcher = _MATCHERS[key] = Matcher(open_items(invoices))
+    while len(_MATCHERS) > MATCHERS_KEPT:
+        _MATCHERS.popitem(last=False)
+    return matcher
 
 
 def suggestions_for(tx: BankTransaction, matcher: Matcher, limit=SUGGESTIONS) -> list[Suggestion]:

@@ -282,3 +282,25 @@ def test_it_answers_against_twenty_thousand_open_items():
     matcher = Matcher(items)
     answered = [matcher.suggest(bank_line) for bank_line in lines]
     assert len(answered) == 200 and sum(bool(s) for s in answered) > 150
+
+
+def test_a_number_written_without_its_separators_is_found_and_blocks_the_iban_guess():
+    """Found by bench/ledger.py: the payer's IBAN has one open invoice of that amount, but the label cites another
+    customer's invoice, run together; the cited one is first and nothing is applied without a person."""
+    items = [item(1, "360.00", "FA-2025-004280", "Studio Robin Lyon", IBAN_A),
+             item(2, "360.00", "FA-2025-004155", "Traiteur Morel", IBAN_B)]
+    best, suggestions = top(items, line("360.00", "REGLEMENT FA2025004155", name="STUDIO ROBIN LYON", iban=IBAN_A))
+    assert 2 in {i for s in suggestions for i in s.invoice_ids} and not is_unambiguous(suggestions)
+    alone, found = top(items, line("360.00", "REGLEMENT FA2025004155", name="TRAITEUR MOREL", iban=IBAN_B))
+    assert alone.invoice_ids == [2] and "number_in_label" in alone.reasons and is_unambiguous(found)
+
+
+def test_more_evidence_never_turns_a_clear_lead_into_a_tie():
+    """An invoice and a cited credit note from the payer's IBAN score above 1 before display: the lead over the
+    invoice alone (a partial payment) is measured on the raw scores."""
+    items = [item(1, "1000.00", "FA-2026-0300", "Dupain", IBAN_A),
+             item(2, "200.00", "AV-2026-0007", "Dupain", IBAN_A, kind="credit_note")]
+    best, suggestions = top(items, line("800.00", "VIR DUPAIN FA-2026-0300 AV-2026-0007", name="DUPAIN",
+                                        iban=IBAN_A))
+    assert sorted(best.invoice_ids) == [1, 2] and best.score == 1.0 and best.raw > 1.0
+    assert is_unambiguous(suggestions)
