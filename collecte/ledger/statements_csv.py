@@ -140,15 +140,19 @@ def _rows(reader, columns: dict[str, int], mapping: CsvMapping, skip: int) -> li
         cell = {key: (row[i].strip() if i < len(row) else "") for key, i in columns.items()}
         if not any(c.strip() for c in row):
             continue
+        texts = [_normalise(row[0]), _normalise(cell["label"]), _normalise(cell["date"])]
+        summary = any(BALANCE_ROW.match(t) for t in texts) or (
+            not _looks_like_date(cell["date"]) and any(TOTAL_ROW.match(t) for t in texts))
         if not cell["date"]:
             if cell["label"] and not _has_amount(cell) and transactions:
                 # a long label wrapped onto the next row by the bank: it belongs to the movement above
                 last = transactions.pop()
                 transactions.append(_replace_label(last, f"{last.label} {cell['label']}"))
+            elif _has_amount(cell) and not summary:  # a movement without its date is never dropped silently
+                raise StatementError(_("Ligne %(line)d : un montant sans date d'opération.") % {"line": line},
+                                     line=line)
             continue
-        texts = [_normalise(row[0]), _normalise(cell["label"]), _normalise(cell["date"])]
-        if any(BALANCE_ROW.match(t) for t in texts) or (
-                not _looks_like_date(cell["date"]) and any(TOTAL_ROW.match(t) for t in texts)):
+        if summary:
             continue
         transactions.append(_transaction(cell, mapping, line))
     return transactions

@@ -501,3 +501,12 @@ def test_it_hashes_camt_entries_without_bank_references_stably():
     ids = [t.bank_id for t in first.transactions]
     assert ids == [t.bank_id for t in again.transactions]
     assert len(set(ids)) == 2 and all(i.startswith("h-") for i in ids)
+
+
+def test_a_csv_amount_without_a_date_is_named_not_dropped():
+    data = "Date;Libellé;Montant\n04/03/2024;PRLV EDF;-45,10\n;VIR CLIENT;120,00\nTotal;;74,90\n".encode()
+    with pytest.raises(StatementError) as missing:
+        parse_statement(data, "export.csv")
+    assert missing.value.line == 3 and "sans date" in missing.value.message
+    totals = "Date;Libellé;Montant\n04/03/2024;PRLV EDF;-45,10\nTotal des mouvements;;-45,10\n".encode()
+    assert len(parse_statement(totals, "export.csv").transactions) == 1
