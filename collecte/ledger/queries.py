@@ -96,9 +96,7 @@ def proposals_for(folder_access, transactions, limit=5) -> dict[int, list[Propos
     currency, one query for the invoices shown)."""
     from .reconcile import applied, cached_matcher, open_invoices, suggestions_for
 
-    folder = folder_access.folder
-    sees_all = folder_access.can_see_all_documents and not (folder.restrict_receivables
-                                                           and not folder_access.can_manage)
+    folder, sees_all = folder_access.folder, access.sees_all_invoices(folder_access)
     visible = access.visible_invoices(folder_access).values("pk")
     matchers, found = {}, {}
     for tx in transactions:

@@ -260,6 +260,12 @@ def _receivables_restricted(folder_access_):
     return folder_access_.folder.restrict_receivables and not folder_access_.can_manage
 
 
+def sees_all_invoices(folder_access_) -> bool:
+    """Does visible_invoices() give this user every invoice of the folder? Then what is computed from them may be
+    shared with every other such user (a cached matcher or figures)."""
+    return folder_access_.can_see_all_documents and not _receivables_restricted(folder_access_)
+
+
 def _assigned_customers(folder_access_):
     from collecte.ledger.models import Counterparty
 
