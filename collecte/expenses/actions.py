@@ -18,6 +18,7 @@ from collecte.intake.models import InboundMessage
 from collecte.tenancy.access import may_create_expense_reports
 from collecte.tenancy.models import IntakeAddress
 
+from . import notify
 from .errors import ExpenseError
 from .models import ExpenseReceipt, ExpenseReport, ExpenseReportEvent, ReceiptUpload
 
@@ -280,6 +281,7 @@ def submit_report(report: ExpenseReport, user) -> ExpenseReport:
     report.decision_comment = ""  # the last rejection's reason stays in the history
     report.save()
     _record(report, user, Event.SUBMITTED, receipts=sorted(r.pk for r in receipts))
+    notify.report_submitted(report)
     return report
 
 
@@ -301,6 +303,7 @@ def _decide(report, user, status, comment):
     report.status, report.decided_at, report.decided_by = status, timezone.now(), user
     report.decision_comment = comment
     report.save()
+    notify.report_decided(report)
 
 
 @transaction.atomic

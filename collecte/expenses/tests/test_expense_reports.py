@@ -241,3 +241,39 @@ def test_an_id_beyond_any_row_reads_as_unavailable(world, client_for):
         answer = client.post(reverse("expense-report-receipts", args=[report.pk]), posted)
         assert answer.status_code == 302, posted
     assert ExpenseReceipt.objects.get().report_id == report.pk
+
+
+def test_approvers_hear_of_a_report_and_the_employee_of_the_decision(world, product_mail,
+                                                                      django_capture_on_commit_callbacks):
+    """Through the product's mail (the outbox here): the folder's admin and approver get the report to decide, with
+    its link; the employee gets the rejection with its reason, then the approval. A refused action sends nothing."""
+    from collecte.outbound.models import OutboxMessage
+    from collecte.tenancy.access import get_folder_access
+
+    allow_expenses(world.standard_member, "E-042")
+    receipt = upload_receipt(world.standard, world.folder)
+    report = actions.create_report(get_folder_access(world.standard, world.folder.pk), world.standard, [receipt.pk],
+                                   "Salon de Lyon")
+    OutboxMessage.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.submit_report(report, world.standard)
+    sent = {m.to: m for m in OutboxMessage.objects.all()}
+    assert set(sent) == {world.admin.email, world.approver.email}
+    mail = sent[world.approver.email]
+    assert "Note de frais à approuver" in mail.subject and "Stan Standard" in mail.subject
+    assert f"/expense-reports/{report.pk}/" in mail.body and "E-042" in mail.body and "120,00" in mail.body
+
+    OutboxMessage.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(ExpenseError):
+            actions.reject_report(report, world.approver, "")  # refused: no comment, no mail
+        actions.reject_report(report, world.approver, "Il manque la facture de l'hôtel.")
+    rejected = OutboxMessage.objects.get()
+    assert rejected.to == world.standard.email and "rejetée" in rejected.subject
+    assert "Il manque la facture de l'hôtel." in rejected.body
+
+    OutboxMessage.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.submit_report(report, world.standard)
+        actions.approve_report(report, world.admin)
+    assert "approuvée" in OutboxMessage.objects.get(to=world.standard.email).subject
