@@ -471,3 +471,22 @@ def print_table(title, rows):
 
 def print_json(summary):
     print(json.dumps(summary, sort_keys=False, separators=(", ", ": ")), flush=True)
+
+
+# --- French company names for seeded counterparties (bench/web.py, bench/ledger.py) -------------------------------
+
+TRADES = ["Boulangerie", "Garage", "Atelier", "Cabinet", "Transports", "Imprimerie", "Menuiserie", "Pharmacie",
+          "Librairie", "Électricité", "Plomberie", "Restaurant", "Hôtel", "Fromagerie", "Quincaillerie", "Agence",
+          "Studio", "Ferme", "Laboratoire", "Carrosserie", "Traiteur", "Fleuriste", "Papeterie", "Serrurerie"]
+NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
+         "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
+         "Morel", "Girard", "André", "Lefèvre", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez",
+         "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guerin", "Muller", "Henry", "Roussel", "Nicolas",
+         "Perrin", "Morin", "Mathieu", "Clement", "Gauthier", "Dumont", "Lopez", "Fontaine", "Chevalier", "Robin"]
+CITIES = ["Lyon", "Paris", "Lille", "Nantes", "Rennes", "Dijon", "Tours", "Metz", "Nancy", "Brest", "Reims", "Pau"]
+LEGAL = ["SARL", "SAS", "SA", "EURL", "SASU", ""]
+
+
+def company_name(rng) -> str:
+    """"Boulangerie Moreau Lyon SARL" and the like, from the generator given (seeded runs stay the same)."""
+    return " ".join(filter(None, [rng.choice(TRADES), rng.choice(NAMES), rng.choice(CITIES), rng.choice(LEGAL)]))

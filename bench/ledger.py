@@ -54,16 +54,6 @@ CENT = Decimal("0.01")
 
 # --- seeding (runs in a subprocess: `ledger.py --seed-folder ID ...`) -------------------------------------------
 
-TRADES = ["Boulangerie", "Garage", "Atelier", "Cabinet", "Transports", "Imprimerie", "Menuiserie", "Pharmacie",
-          "Librairie", "Électricité", "Plomberie", "Restaurant", "Hôtel", "Fromagerie", "Quincaillerie", "Agence",
-          "Studio", "Ferme", "Laboratoire", "Carrosserie", "Traiteur", "Fleuriste", "Papeterie", "Serrurerie"]
-NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
-         "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
-         "Morel", "Girard", "André", "Lefèvre", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez",
-         "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guerin", "Muller", "Henry", "Roussel", "Nicolas",
-         "Perrin", "Morin", "Mathieu", "Clement", "Gauthier", "Dumont", "Lopez", "Fontaine", "Chevalier", "Robin"]
-CITIES = ["Lyon", "Paris", "Lille", "Nantes", "Rennes", "Dijon", "Tours", "Metz", "Nancy", "Brest", "Reims", "Pau"]
-LEGAL = ["SARL", "SAS", "SA", "EURL", "SASU", ""]
 ROUND_AMOUNTS = ["60.00", "100.00", "120.00", "150.00", "240.00", "360.00", "600.00", "1200.00"]
 # Suppliers number their own invoices: one format per supplier (n: the supplier's sequence).
 SUPPLIER_FORMATS = ["F{n:06d}", "INV-{n:05d}", "{year}/{n:04d}", "FC{yy}-{n:05d}", "{big:06d}", "{pfx}{yy}-{n:07d}",
@@ -85,7 +75,7 @@ def _parties(folder_id, count, rng):
 
     parties, seen = [], set()
     while len(parties) < count:
-        name = " ".join(filter(None, [rng.choice(TRADES), rng.choice(NAMES), rng.choice(CITIES), rng.choice(LEGAL)]))
+        name = h.company_name(rng)
         if name in seen:
             continue
         seen.add(name)

@@ -40,16 +40,6 @@ LOG_TAIL = None  # set once the web server runs: the end of its log, for error m
 
 # --- seeding (runs in a subprocess: `web.py --seed-folder ID ...`) ----------------------------------------------
 
-TRADES = ["Boulangerie", "Garage", "Atelier", "Cabinet", "Transports", "Imprimerie", "Menuiserie", "Pharmacie",
-          "Librairie", "Électricité", "Plomberie", "Restaurant", "Hôtel", "Fromagerie", "Quincaillerie", "Agence",
-          "Studio", "Ferme", "Laboratoire", "Carrosserie", "Traiteur", "Fleuriste", "Papeterie", "Serrurerie"]
-NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
-         "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
-         "Morel", "Girard", "André", "Lefèvre", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez",
-         "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guerin", "Muller", "Henry", "Roussel", "Nicolas",
-         "Perrin", "Morin", "Mathieu", "Clement", "Gauthier", "Dumont", "Lopez", "Fontaine", "Chevalier", "Robin"]
-CITIES = ["Lyon", "Paris", "Lille", "Nantes", "Rennes", "Dijon", "Tours", "Metz", "Nancy", "Brest", "Reims", "Pau"]
-LEGAL = ["SARL", "SAS", "SA", "EURL", "SASU", ""]
 # (status, share of all invoices); pending_review is split evenly between purchases and sales.
 STATUS_MIX = [("pending_review", 20), ("paid", 50), ("unpaid", 15), ("partially_paid", 5), ("credit_available", 3),
               ("credit_used", 4), ("rejected", 3)]
@@ -75,7 +65,7 @@ def seed(folder_id, count, rng_seed=1):
     n_parties = max(20, min(2000, count // 50))
     parties, seen = [], set()
     while len(parties) < n_parties:
-        name = " ".join(filter(None, [rng.choice(TRADES), rng.choice(NAMES), rng.choice(CITIES), rng.choice(LEGAL)]))
+        name = h.company_name(rng)
         if name in seen:
             continue
         seen.add(name)

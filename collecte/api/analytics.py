@@ -83,7 +83,7 @@ def customers(request, folder_id: int):
     """Every customer the user sees, with the figures of the sales invoices the user sees, most overdue first."""
     reach = _folder(request, folder_id)
     by_party = kpis.figures_by_counterparty(reach, "sales")
-    empty = kpis.figures.counterparty_figures([], date.today())
+    empty = kpis.no_figures()
     rows = [{"counterparty_id": c.pk, "name": c.name, **_figures(by_party.get(c.pk, empty))}
             for c in access.visible_counterparties(reach).filter(is_customer=True)]
     return sorted(rows, key=lambda r: (-r["amount_overdue"], -r["amount_due"], r["name"].lower()))

@@ -6,8 +6,6 @@ Refusals are raised as ExpenseError with a French sentence for the person and a 
 """
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -15,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collecte.intake.models import InboundMessage
+from collecte.ledger.actions import read_amount, read_date
 from collecte.tenancy.access import may_create_expense_reports
 from collecte.tenancy.models import IntakeAddress
 
@@ -23,7 +22,6 @@ from .errors import ExpenseError
 from .models import ExpenseReceipt, ExpenseReport, ExpenseReportEvent, ReceiptUpload
 
 Event = ExpenseReportEvent.Action
-MAX_AMOUNT = Decimal("1000000000000")  # the columns hold 14 digits, 2 of them decimals
 MAX_ID = 2 ** 63  # ids are 64-bit signed integers: a larger one names no row (and the database would fail on it)
 RECEIPT_FIELDS = ("date", "merchant", "total_incl_tax", "total_tax", "currency", "category", "description")
 # Receipt fields parsed the way the review parses invoice fields (French amounts and dates), under those names.
@@ -67,7 +65,7 @@ def receipt_from_document(document) -> ExpenseReceipt | None:
     data = document.extraction or {}
     currency = (data.get("currency") or document.folder.base_currency or "EUR")[:3].upper()
     receipt, _created = ExpenseReceipt.objects.get_or_create(document=document, defaults=dict(
-        folder_id=document.folder_id, member=member, date=_read_date(data.get("issue_date")),
+        folder_id=document.folder_id, member=member, date=read_date(data.get("issue_date")),
         merchant=((data.get("seller") or {}).get("name") or "")[:200],
         number=(data.get("invoice_number") or "")[:100], total_incl_tax=_read_amount(data.get("total_incl_tax")),
         total_tax=_read_amount(data.get("total_tax")), currency=currency))
@@ -87,19 +85,9 @@ def _expense_member(document):
 
 
 def _read_amount(value):
-    """A read amount as stored; None (the employee types it) when it is not a number the columns can hold."""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01")) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
-    return amount if amount is None or (amount.is_finite() and 0 <= amount < MAX_AMOUNT) else None
-
-
-def _read_date(value):
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date() if value else None
-    except (TypeError, ValueError):
-        return None
+    """A read amount as the ledger reads it; a negative one is left for the employee to type (a receipt is spent)."""
+    amount = read_amount(value)
+    return amount if amount is None or amount >= 0 else None
 
 
 def upload_receipt(folder_access, uploaded, source=InboundMessage.Source.UPLOAD) -> InboundMessage:

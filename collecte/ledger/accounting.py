@@ -27,6 +27,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from collecte.lib import spreadsheet
+
 PURCHASES, SALES = "purchases", "sales"
 INVOICE, CREDIT_NOTE = "invoice", "credit_note"
 SUPPLIER, CUSTOMER, EXPENSE, REVENUE = "supplier", "customer", "expense", "revenue"
@@ -48,7 +50,6 @@ FEC_COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "Comp
 FEC_SEPARATORS = ("\t", "|")      # the two separators A47 A-1 allows for a delimited file
 FEC_ENCODING = "iso-8859-15"      # one of the encodings A47 A-1 names (with ASCII and EBCDIC); it has € and œ
 CSV_COLUMNS = ("Journal", "Date", "Pièce", "Compte", "Libellé compte", "Tiers", "Libellé", "Débit", "Crédit")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # as collecte.web.views.invoices, which we cannot import here
 
 LEGAL_FORMS = frozenset("SA SAS SASU SARL EURL SCI SNC SCP SCM SCOP SELARL SELAS SELAFA EI EIRL GIE".split())
 AUX_KEY_LENGTH = 8
@@ -432,8 +433,7 @@ def fec_filename(siren: str, closing_date: date) -> str:
 
 def as_text_cell(value) -> str:
     """Text made inert for a spreadsheet (OWASP's CSV injection advice: a leading quote)."""
-    value = _clean(value, r"[\x00-\x1f\x7f]")  # the csv module quotes the rest
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+    return spreadsheet.as_text_cell(_clean(value, r"[\x00-\x1f\x7f]"))  # the csv module quotes the rest
 
 
 def write_csv(entries: list[Entry]) -> str:

@@ -69,9 +69,9 @@ def invoice_from_document(document) -> Invoice | None:
         number=(data.get("invoice_number") or "")[:100], counterparty_read=read,
         counterparty=find_counterparty(document.folder, **read) if read else None,
         currency=(data.get("currency") or document.folder.base_currency or "EUR")[:3],
-        total_excl_tax=_amount(data.get("total_excl_tax")), total_tax=_amount(data.get("total_tax")),
-        total_incl_tax=_amount(data.get("total_incl_tax")),
-        issue_date=_date(data.get("issue_date")), due_date=_date(data.get("due_date")),
+        total_excl_tax=read_amount(data.get("total_excl_tax")), total_tax=read_amount(data.get("total_tax")),
+        total_incl_tax=read_amount(data.get("total_incl_tax")),
+        issue_date=read_date(data.get("issue_date")), due_date=read_date(data.get("due_date")),
         source=data.get("source") or "", confidence=_confidence(data), warnings=list(data.get("warnings") or []),
         submitted_by_id=document.submitted_by_id,
         created_by_id=document.message.uploaded_by_id if document.message_id else None,
@@ -91,7 +91,7 @@ def _confidence(data) -> float | None:
     return round(min(values), 3)
 
 
-def _amount(value):
+def read_amount(value):
     """A read amount as stored; None (the person types it) when it is not a number the columns can hold."""
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01")) if value not in (None, "") else None
@@ -100,7 +100,7 @@ def _amount(value):
     return amount if amount is None or (amount.is_finite() and abs(amount) < MAX_AMOUNT) else None
 
 
-def _date(value):
+def read_date(value):
     try:
         return date.fromisoformat(value) if value else None
     except (TypeError, ValueError):

@@ -9,17 +9,17 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Q
 
 from collecte.tenancy import access
 
 from . import figures
 from .figures import LedgerItem, Payment
 from .models import Invoice, Reconciliation
-from .queries import folder_today
+from .queries import change_stamp, folder_today
 
 CACHE_SECONDS = 3600
 HISTORY_DAYS = 16 * 31  # DSO over 12 months needs the sales of the 3 months before the first one
@@ -55,6 +55,11 @@ def _measured(folder_access, direction):
     return access.visible_invoices(folder_access).filter(direction=direction, currency=folder.base_currency)
 
 
+def no_figures() -> figures.CounterpartyFigures:
+    """The figures of a counterparty with nothing validated yet."""
+    return figures.counterparty_figures([], date.today())
+
+
 def counterparty_figures(folder_access, counterparty, direction="sales") -> figures.CounterpartyFigures:
     today = folder_today(folder_access.folder)
     items = _items(_measured(folder_access, direction), folder_access.folder.pk, today, [counterparty.pk])
@@ -66,10 +71,9 @@ def _remembered(folder_access, direction, what, compute):
     of a list or a chart, and a folder with 100,000 invoices takes some 600 ms to compute them."""
     today = folder_today(folder_access.folder)
     measured = _measured(folder_access, direction).filter(status__in=Invoice.VALIDATED)
-    version = measured.aggregate(n=Count("pk"), top=Max("pk"), changed=Max("updated_at"), paid=Sum("amount_paid"))
     scope = "all" if access.sees_all_invoices(folder_access) else f"user:{folder_access.user.pk}"
     key = "kpis:" + hashlib.sha256(repr((folder_access.folder.pk, direction, what, scope, today,
-                                         sorted(version.items()))).encode()).hexdigest()
+                                         change_stamp(measured))).encode()).hexdigest()
     found = cache.get(key)
     if found is None:
         found = compute(today)

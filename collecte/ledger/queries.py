@@ -5,13 +5,20 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from collecte.tenancy import access
 
 from .forecast import Movement, weekly_forecast
 from .models import ForecastEntry, Invoice
+
+
+def change_stamp(invoices) -> tuple:
+    """Changes whenever one of these invoices does (added, removed, saved, paid): what keeps a result computed from
+    them (a matcher, folder-wide figures) until it is stale. One aggregate over the rows."""
+    stamp = invoices.aggregate(n=Count("pk"), top=Max("pk"), changed=Max("updated_at"), paid=Sum("amount_paid"))
+    return tuple(sorted(stamp.items()))
 
 
 def folder_today(folder):

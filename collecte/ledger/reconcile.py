@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 
 from . import effects
 from .errors import LedgerError
 from .matching import BankLine, Matcher, OpenItem, Suggestion, is_unambiguous
 from .models import BankTransaction, Invoice, InvoiceEvent, Reconciliation
+from .queries import change_stamp
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -53,18 +53,16 @@ def matcher_for(folder_id, currency) -> Matcher:
     return Matcher(open_items(open_invoices(folder_id, currency)))
 
 
-_MATCHERS: OrderedDict = OrderedDict()  # (scope, version) -> Matcher, this process's most recent ones
+_MATCHERS: OrderedDict = OrderedDict()  # (scope, change stamp) -> Matcher, this process's most recent ones
 MATCHERS_KEPT = 4
 
 
 def cached_matcher(invoices, scope) -> Matcher:
     """The matcher over `invoices` (open ones, one folder and currency), built again only when they changed: a
     reconciliation page of a folder with 20,000 open invoices would otherwise index them all on every request.
-    `scope` names what the queryset holds (folder, currency, and whose view). The version counts the rows and
-    sums what moves them (paid amounts, last change, highest id): a stale matcher could only suggest an invoice
-    reconcile() then refuses, never apply one."""
-    version = invoices.aggregate(n=Count("pk"), top=Max("pk"), changed=Max("updated_at"), paid=Sum("amount_paid"))
-    key = (scope, tuple(sorted(version.items())))
+    `scope` names what the queryset holds (folder, currency, and whose view); queries.change_stamp says when they
+    changed. A stale matcher could only suggest an invoice reconcile() then refuses, never apply one."""
+    key = (scope, change_stamp(invoices))
     if key in _MATCHERS:
         _MATCHERS.move_to_end(key)
         return _MATCHERS[key]

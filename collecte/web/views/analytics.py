@@ -1,7 +1,5 @@
 """Analyse: aging of receivables or payables, DSO over 12 months, top overdue; the customers list with their payment
 figures. Figures are computed when the page is read (collecte.ledger.kpis), from the invoices the user sees."""
-from datetime import date
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -62,7 +60,7 @@ def customer_list(request, folder_id):
     q = request.GET.get("q", "").strip()
     if q:
         customers = customers.filter(name__icontains=q)
-    empty = kpis.figures.counterparty_figures([], date.today())  # a customer with nothing validated yet
+    empty = kpis.no_figures()
     rows = [(c, by_party.get(c.pk, empty)) for c in customers]
     sort = request.GET.get("sort") if request.GET.get("sort") in CUSTOMER_SORTS else "overdue"
     rows.sort(key=lambda row: (CUSTOMER_SORTS[sort](row), row[0].name.lower()))

@@ -25,6 +25,7 @@ from collecte.ledger.errors import LedgerError
 from collecte.ledger.models import PURCHASES, SALES, Invoice, InvoiceEvent
 from collecte.ledger.queries import folder_today, search_invoices
 from collecte.tenancy import access
+from collecte.lib.spreadsheet import as_text_cell
 
 from .accounting import AccountInput, account_change, account_initial, setup_account_field
 
@@ -365,16 +366,6 @@ def invoice_list(request, folder_id):
 
 CSV_COLUMNS = ["numero", "type", "sens", "statut", "tiers", "tva_tiers", "date", "echeance", "devise", "ht", "tva",
                "ttc", "regle", "source"]
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def as_text_cell(value):
-    """Text that came in with a document, made inert for a spreadsheet: "=HYPERLINK(…)" in a supplier's name must
-    not become a formula when the export is opened in Excel (OWASP's CSV injection advice: a leading quote)."""
-    value = value or ""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 class _Echo:
