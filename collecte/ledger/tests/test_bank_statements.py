@@ -97,6 +97,7 @@ def test_others_are_kept_out(world, client_for, api_for, persona, status):
     api = api_for(user)
     assert api.get(f"/api/v1/folders/{world.folder.pk}/bank-accounts").status_code == status
     assert api.get(f"/api/v1/bank-accounts/{account.pk}/transactions").status_code == status
+    assert api.get(f"/api/v1/bank-accounts/{account.pk}/csv-mapping").status_code == status
     posted = api.client.post(f"/api/v1/bank-accounts/{account.pk}/statements",
                              {"file": SimpleUploadedFile("mars.xml", MARCH)}, **api.headers)
     assert posted.status_code == status

@@ -122,6 +122,10 @@ def test_a_standard_user_sees_figures_of_their_own_invoices_only(world, ledger, 
         f"/api/v1/counterparties/{ledger[0].counterparty_id}/figures").status_code == 404
     assert client_for(world.outsider).get(reverse("customer-list", args=[world.folder.pk])).status_code == 404
     assert api_for(world.outsider).get(f"/api/v1/folders/{world.folder.pk}/customers").status_code == 404
+    assert api_for(world.outsider).get(
+        f"/api/v1/counterparties/{ledger[0].counterparty_id}/figures").status_code == 404
+    assert client_for(world.outsider).get(reverse("counterparty-detail",
+                                                  args=[ledger[0].counterparty_id])).status_code == 404
 
 
 def test_the_receivables_restriction_applies_to_the_figures(world, ledger, client_for):

@@ -80,6 +80,7 @@ def test_reconciliation_is_not_for_everyone(world, client_for, api_for, persona,
         assert client.post(reverse(name, args=[tx.pk]), {"invoice": [invoice.pk],
                                                          f"amount-{invoice.pk}": "20"}).status_code == expected
     assert api.get(f"/api/v1/folders/{world.folder.pk}/bank-transactions").status_code == expected
+    assert api.get(f"/api/v1/bank-transactions/{tx.pk}").status_code == expected
     assert api.get(f"/api/v1/bank-transactions/{tx.pk}/suggestions").status_code == expected
     assert api.post(f"/api/v1/bank-transactions/{tx.pk}/reconcile",
                     {"allocations": [{"invoice_id": invoice.pk, "amount": "20"}]}).status_code == expected
